@@ -1,0 +1,41 @@
+package connectors
+
+import "time"
+
+// Cause says why a request was turned away.
+type Cause string
+
+// The causes of rejection.
+const (
+	CauseMissingToken     Cause = "missing_token"
+	CauseWrongToken       Cause = "wrong_token"
+	CauseMalformedBody    Cause = "malformed_body"
+	CauseInvalidParams    Cause = "invalid_params"
+	CauseUnknownCompany   Cause = "unknown_company"
+	CauseTooLarge         Cause = "too_large"
+	CauseUnsupportedMedia Cause = "unsupported_media_type"
+	CauseBadSignature     Cause = "bad_signature"
+	CauseStaleTimestamp   Cause = "stale_timestamp"
+	CauseRateLimited      Cause = "rate_limited"
+)
+
+// Rejection records a request that was turned away. It never holds the
+// token or secret that was sent.
+type Rejection struct {
+	ID         int64
+	At         time.Time
+	RemoteAddr string
+	Path       string
+	Source     string // the source the request claimed, as sent
+	Cause      Cause
+	Detail     string // a safe, short explanation
+	RequestID  string
+}
+
+// RejectionFilter selects rejections, newest first.
+type RejectionFilter struct {
+	Cause    Cause
+	Since    time.Time
+	BeforeID int64 // keyset cursor: only rows with a smaller id
+	Limit    int
+}
