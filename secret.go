@@ -1,0 +1,35 @@
+package connectors
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"log/slog"
+)
+
+// Secret holds a token or signing secret. It never prints or logs its value.
+type Secret string
+
+// String returns a fixed mask, so that a Secret printed by mistake is safe.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "[redacted]"
+}
+
+// LogValue keeps the secret out of structured logs.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// Reveal returns the secret's value, for the one place that must use it.
+func (s Secret) Reveal() string { return string(s) }
+
+// Equal reports whether got equals s, in time that does not depend on
+// where they differ or on their lengths. An empty secret equals nothing.
+func (s Secret) Equal(got string) bool {
+	if s == "" {
+		return false
+	}
+	a := sha256.Sum256([]byte(s))
+	b := sha256.Sum256([]byte(got))
+	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
+}
