@@ -35,7 +35,8 @@ var States = []State{
 }
 
 // moves is the one table of allowed state moves. The store schemas mirror it
-// in CHECK constraints and triggers; TestMoves_MatchSchema keeps them equal.
+// in CHECK constraints and triggers; each engine's TestSchema_MovesMatchDomain
+// keeps them equal.
 var moves = map[State][]State{
 	StateReceived:   {StateProcessing, StateProcessed, StateIgnored},
 	StateProcessing: {StateProcessed, StateFailed, StateReceived, StateIgnored},

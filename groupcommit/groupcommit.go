@@ -1,0 +1,181 @@
+// Package groupcommit lets many goroutines share one database transaction.
+//
+// Durability costs one fsync per commit. A Writer has one goroutine that
+// takes whatever operations are waiting, runs them all in one transaction,
+// commits once and answers each caller, so that a hundred concurrent
+// requests pay for one fsync instead of a hundred. No caller is answered
+// before the commit that holds its work has returned.
+package groupcommit
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+)
+
+// Op is one unit of work run inside a shared transaction. It must not
+// commit or roll back tx. Its context carries the caller's values but not
+// its cancellation. It may run twice: if any op of a batch fails, the
+// batch is rolled back and every op is run again in a transaction of its
+// own, so that one bad op does not fail the others. Results should be set
+// only through variables the op's caller reads after Do returns.
+type Op func(ctx context.Context, tx *sql.Tx) error
+
+// ErrClosed is returned by Do after Close has been called.
+var ErrClosed = errors.New("groupcommit: writer is closed")
+
+type request struct {
+	ctx  context.Context
+	op   Op
+	done chan error
+}
+
+// Writer runs operations in shared transactions on one database handle.
+// It is safe for concurrent use.
+type Writer struct {
+	db       *sql.DB
+	queue    chan *request
+	maxBatch int
+	logger   *slog.Logger
+
+	mu     sync.RWMutex // guards closed against sends on a closed queue
+	closed bool
+	wg     sync.WaitGroup
+}
+
+// New starts a Writer on db that puts at most maxBatch operations in one
+// transaction. db should be the one handle allowed to write.
+func New(db *sql.DB, maxBatch int, logger *slog.Logger) *Writer {
+	if maxBatch < 1 {
+		maxBatch = 1
+	}
+	w := &Writer{
+		db:       db,
+		queue:    make(chan *request, maxBatch*4),
+		maxBatch: maxBatch,
+		logger:   logger,
+	}
+	w.wg.Add(1)
+	go w.loop()
+	return w
+}
+
+// Do runs op in a transaction, possibly shared with other callers', and
+// returns after that transaction has committed or failed. The error is
+// op's own error, or the commit's.
+func (w *Writer) Do(ctx context.Context, op Op) error {
+	req := &request{ctx: ctx, op: op, done: make(chan error, 1)}
+
+	w.mu.RLock()
+	if w.closed {
+		w.mu.RUnlock()
+		return ErrClosed
+	}
+	select {
+	case w.queue <- req:
+	case <-ctx.Done():
+		w.mu.RUnlock()
+		return ctx.Err()
+	}
+	w.mu.RUnlock()
+
+	// Once queued, the op runs whatever happens to ctx, so the caller
+	// waits for its answer: returning early would hide a commit.
+	return <-req.done
+}
+
+// Close runs what is queued, stops the writer and waits for it. Later
+// calls to Do return ErrClosed.
+func (w *Writer) Close() {
+	w.mu.Lock()
+	if !w.closed {
+		w.closed = true
+		close(w.queue)
+	}
+	w.mu.Unlock()
+	w.wg.Wait()
+}
+
+func (w *Writer) loop() {
+	defer w.wg.Done()
+	batch := make([]*request, 0, w.maxBatch)
+	for first := range w.queue {
+		batch = append(batch[:0], first)
+		batch = w.gather(batch)
+		w.run(batch)
+	}
+}
+
+// gather adds to batch whatever is already waiting, without blocking.
+func (w *Writer) gather(batch []*request) []*request {
+	for len(batch) < w.maxBatch {
+		select {
+		case req, ok := <-w.queue:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, req)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+func (w *Writer) run(batch []*request) {
+	live := batch[:0]
+	for _, req := range batch {
+		if err := req.ctx.Err(); err != nil {
+			req.done <- err
+			continue
+		}
+		live = append(live, req)
+	}
+	if len(live) == 0 {
+		return
+	}
+
+	err := w.runTx(live)
+	if err == nil {
+		for _, req := range live {
+			req.done <- nil
+		}
+		return
+	}
+	if len(live) == 1 {
+		live[0].done <- err
+		return
+	}
+
+	// Something in the batch failed. Run each op alone so that the
+	// failure is charged to its own caller only.
+	w.logger.Debug("group commit: retrying batch one by one",
+		"batch_size", len(live), "error", err)
+	for _, req := range live {
+		req.done <- w.runTx([]*request{req})
+	}
+}
+
+func (w *Writer) runTx(batch []*request) error {
+	// The transaction does not take a caller's context: a caller that
+	// goes away must not roll back the work of the others.
+	ctx := context.Background()
+	tx, err := w.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	for _, req := range batch {
+		opCtx := context.WithoutCancel(req.ctx)
+		if err := req.op(opCtx, tx); err != nil {
+			_ = tx.Rollback()
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,314 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	connectors "github.com/ipai-ai/ipai-connectors"
+)
+
+// emptyPayload is stored for an event that came without one.
+var emptyPayload = []byte("{}")
+
+// CreateEvent stores e in state received, with its delivery and its first
+// history row, and returns its id once the commit that holds it is done.
+func (s *Store) CreateEvent(ctx context.Context, e connectors.NewEvent) (int64, error) {
+	if err := checkNewEvent(e); err != nil {
+		return 0, err
+	}
+	payload := []byte(e.Payload)
+	if len(payload) == 0 {
+		payload = emptyPayload
+	}
+	headers, err := json.Marshal(e.Delivery.Header)
+	if err != nil {
+		return 0, fmt.Errorf("encode delivery headers: %w", err)
+	}
+	at := formatTime(now())
+	d := e.Delivery
+
+	var id int64
+	err = s.writer.Do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		err := tx.StmtContext(ctx, s.stmts.insertEvent).QueryRowContext(ctx,
+			e.CompanyID, string(e.Source), e.SourceName, e.EventType, e.Ref,
+			payload, at, at,
+		).Scan(&id)
+		if err != nil {
+			return err
+		}
+		_, err = tx.StmtContext(ctx, s.stmts.insertHistory).ExecContext(ctx,
+			id, nil, string(connectors.StateReceived), at,
+			string(connectors.ActorSystem), "")
+		if err != nil {
+			return err
+		}
+		_, err = tx.StmtContext(ctx, s.stmts.insertDelivery).ExecContext(ctx,
+			id, d.RemoteAddr, d.Method, d.Path, headers, nonNil(d.Body))
+		return err
+	})
+	if isForeignKeyViolation(err) {
+		return 0, connectors.Errorf(connectors.ENOTFOUND,
+			"company %d not found", e.CompanyID)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("create event: %w", err)
+	}
+	return id, nil
+}
+
+func checkNewEvent(e connectors.NewEvent) error {
+	switch {
+	case e.CompanyID <= 0:
+		return connectors.Errorf(connectors.EINVALID, "an event needs a company")
+	case !e.Source.Valid():
+		return connectors.Errorf(connectors.EINVALID, "unknown source %q", e.Source)
+	case strings.TrimSpace(e.EventType) == "":
+		return connectors.Errorf(connectors.EINVALID, "an event needs an event type")
+	}
+	return nil
+}
+
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
+
+const eventColumns = `
+    id, company_id, source, source_name, event_type, ref, state, payload,
+    error_message, notes, received_at, processed_at, updated_at`
+
+// Event returns the event with the given id.
+func (s *Store) Event(ctx context.Context, id int64) (connectors.Event, error) {
+	return eventByID(ctx, s.read, id)
+}
+
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func eventByID(ctx context.Context, q querier, id int64) (connectors.Event, error) {
+	row := q.QueryRowContext(ctx,
+		`SELECT`+eventColumns+` FROM events WHERE id = ?`, id)
+	e, err := scanEvent(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return e, connectors.Errorf(connectors.ENOTFOUND, "event %d not found", id)
+	}
+	if err != nil {
+		return e, fmt.Errorf("event %d: %w", id, err)
+	}
+	return e, nil
+}
+
+func scanEvent(row scanner) (connectors.Event, error) {
+	var e connectors.Event
+	var source, state, received, updated string
+	var processed sql.NullString
+	var payload []byte
+	err := row.Scan(&e.ID, &e.CompanyID, &source, &e.SourceName,
+		&e.EventType, &e.Ref, &state, &payload, &e.ErrorMessage, &e.Notes,
+		&received, &processed, &updated)
+	if err != nil {
+		return e, err
+	}
+	e.Source = connectors.Source(source)
+	e.State = connectors.State(state)
+	e.Payload = json.RawMessage(payload)
+	if e.ReceivedAt, err = parseTime(received); err != nil {
+		return e, err
+	}
+	if e.UpdatedAt, err = parseTime(updated); err != nil {
+		return e, err
+	}
+	if processed.Valid {
+		if e.ProcessedAt, err = parseTime(processed.String); err != nil {
+			return e, err
+		}
+	}
+	return e, nil
+}
+
+// Events returns the events that match f, newest first.
+func (s *Store) Events(ctx context.Context, f connectors.EventFilter) ([]connectors.Event, error) {
+	where, args := eventConditions(f)
+	q := `SELECT` + eventColumns + `
+FROM events` + whereClause(where) + `
+ORDER BY id DESC
+LIMIT ?`
+	args = append(args, connectors.Bounded(f.Limit))
+
+	rows, err := s.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list events: %w", err)
+	}
+	defer rows.Close()
+
+	var list []connectors.Event
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list events: %w", err)
+		}
+		list = append(list, e)
+	}
+	return list, rows.Err()
+}
+
+func eventConditions(f connectors.EventFilter) ([]string, []any) {
+	var where []string
+	var args []any
+	add := func(cond string, arg any) {
+		where = append(where, cond)
+		args = append(args, arg)
+	}
+	if f.CompanyIDs != nil {
+		marks := strings.TrimSuffix(strings.Repeat("?, ", len(f.CompanyIDs)), ", ")
+		if len(f.CompanyIDs) == 0 {
+			marks = "NULL"
+		}
+		where = append(where, "company_id IN ("+marks+")")
+		for _, id := range f.CompanyIDs {
+			args = append(args, id)
+		}
+	}
+	if f.State != "" {
+		add("state = ?", string(f.State))
+	}
+	if f.Source != "" {
+		add("source = ?", string(f.Source))
+	}
+	if f.EventType != "" {
+		add("event_type = ?", f.EventType)
+	}
+	if f.Ref != "" {
+		add("ref = ?", f.Ref)
+	}
+	if !f.Since.IsZero() {
+		add("received_at >= ?", formatTime(f.Since))
+	}
+	if !f.Until.IsZero() {
+		add("received_at < ?", formatTime(f.Until))
+	}
+	if f.BeforeID > 0 {
+		add("id < ?", f.BeforeID)
+	}
+	return where, args
+}
+
+// Delivery returns the request that carried the event.
+func (s *Store) Delivery(ctx context.Context, eventID int64) (connectors.Delivery, error) {
+	var d connectors.Delivery
+	var headers []byte
+	err := s.read.QueryRowContext(ctx, `
+SELECT remote_addr, method, path, headers, body
+FROM deliveries
+WHERE event_id = ?`, eventID,
+	).Scan(&d.RemoteAddr, &d.Method, &d.Path, &headers, &d.Body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, connectors.Errorf(connectors.ENOTFOUND,
+			"no delivery kept for event %d", eventID)
+	}
+	if err != nil {
+		return d, fmt.Errorf("delivery of event %d: %w", eventID, err)
+	}
+	if err := json.Unmarshal(headers, &d.Header); err != nil {
+		return d, fmt.Errorf("delivery of event %d: headers: %w", eventID, err)
+	}
+	return d, nil
+}
+
+// History returns the event's moves, oldest first.
+func (s *Store) History(ctx context.Context, eventID int64) ([]connectors.Transition, error) {
+	rows, err := s.read.QueryContext(ctx, `
+SELECT id, event_id, from_state, to_state, at, actor, reason
+FROM event_history
+WHERE event_id = ?
+ORDER BY id`, eventID)
+	if err != nil {
+		return nil, fmt.Errorf("history of event %d: %w", eventID, err)
+	}
+	defer rows.Close()
+
+	var list []connectors.Transition
+	for rows.Next() {
+		var t connectors.Transition
+		var from sql.NullString
+		var to, at, actor string
+		err := rows.Scan(&t.ID, &t.EventID, &from, &to, &at, &actor, &t.Reason)
+		if err != nil {
+			return nil, fmt.Errorf("history of event %d: %w", eventID, err)
+		}
+		t.From, t.To, t.Actor = connectors.State(from.String), connectors.State(to), connectors.Actor(actor)
+		if t.At, err = parseTime(at); err != nil {
+			return nil, err
+		}
+		list = append(list, t)
+	}
+	return list, rows.Err()
+}
+
+// moveEventSQL applies a move only from the state it was checked against.
+// The error message is set on failed, kept on ignored, cleared otherwise;
+// processed_at is set on processed and cleared on any other state.
+const moveEventSQL = `
+UPDATE events
+SET state = ?1,
+    error_message = CASE ?1
+        WHEN 'failed' THEN ?2
+        WHEN 'ignored' THEN error_message
+        ELSE ''
+    END,
+    processed_at = CASE ?1 WHEN 'processed' THEN ?3 ELSE NULL END,
+    updated_at = ?3
+WHERE id = ?4
+  AND state = ?5`
+
+// MoveEvent applies m and writes its history row in the same transaction.
+func (s *Store) MoveEvent(ctx context.Context, m connectors.Move) (connectors.Event, error) {
+	var moved connectors.Event
+	err := s.writer.Do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var from string
+		err := tx.QueryRowContext(ctx,
+			`SELECT state FROM events WHERE id = ?`, m.EventID).Scan(&from)
+		if errors.Is(err, sql.ErrNoRows) {
+			return connectors.Errorf(connectors.ENOTFOUND, "event %d not found", m.EventID)
+		}
+		if err != nil {
+			return err
+		}
+		if err := m.Check(connectors.State(from)); err != nil {
+			return err
+		}
+
+		at := formatTime(now())
+		_, err = tx.ExecContext(ctx, moveEventSQL,
+			string(m.To), m.Reason, at, m.EventID, from)
+		if err != nil {
+			return err
+		}
+		_, err = tx.StmtContext(ctx, s.stmts.insertHistory).ExecContext(ctx,
+			m.EventID, from, string(m.To), at, string(m.Actor), m.Reason)
+		if err != nil {
+			return err
+		}
+		moved, err = eventByID(ctx, tx, m.EventID)
+		return err
+	})
+	if err != nil {
+		return connectors.Event{}, moveError(m, err)
+	}
+	return moved, nil
+}
+
+func moveError(m connectors.Move, err error) error {
+	var e *connectors.Error
+	if errors.As(err, &e) {
+		return err
+	}
+	return fmt.Errorf("move event %d to %s: %w", m.EventID, m.To, err)
+}

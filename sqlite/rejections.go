@@ -1,0 +1,81 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	connectors "github.com/ipai-ai/ipai-connectors"
+)
+
+// RecordRejection stores r. A zero At is taken as now.
+func (s *Store) RecordRejection(ctx context.Context, r connectors.Rejection) error {
+	if r.At.IsZero() {
+		r.At = now()
+	}
+	err := s.writer.Do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.StmtContext(ctx, s.stmts.insertRejection).ExecContext(ctx,
+			formatTime(r.At), r.RemoteAddr, r.Path, r.Source,
+			string(r.Cause), r.Detail, r.RequestID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("record rejection: %w", err)
+	}
+	return nil
+}
+
+// Rejections returns the rejections that match f, newest first.
+func (s *Store) Rejections(ctx context.Context, f connectors.RejectionFilter) ([]connectors.Rejection, error) {
+	var where []string
+	var args []any
+	if f.Cause != "" {
+		where = append(where, "cause = ?")
+		args = append(args, string(f.Cause))
+	}
+	if !f.Since.IsZero() {
+		where = append(where, "at >= ?")
+		args = append(args, formatTime(f.Since))
+	}
+	if f.BeforeID > 0 {
+		where = append(where, "id < ?")
+		args = append(args, f.BeforeID)
+	}
+	q := `
+SELECT id, at, remote_addr, path, source, cause, detail, request_id
+FROM rejections` + whereClause(where) + `
+ORDER BY id DESC
+LIMIT ?`
+	args = append(args, connectors.Bounded(f.Limit))
+
+	rows, err := s.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list rejections: %w", err)
+	}
+	defer rows.Close()
+
+	var list []connectors.Rejection
+	for rows.Next() {
+		var r connectors.Rejection
+		var at, cause string
+		err := rows.Scan(&r.ID, &at, &r.RemoteAddr, &r.Path, &r.Source,
+			&cause, &r.Detail, &r.RequestID)
+		if err != nil {
+			return nil, fmt.Errorf("list rejections: %w", err)
+		}
+		r.Cause = connectors.Cause(cause)
+		if r.At, err = parseTime(at); err != nil {
+			return nil, err
+		}
+		list = append(list, r)
+	}
+	return list, rows.Err()
+}
+
+func whereClause(conds []string) string {
+	if len(conds) == 0 {
+		return ""
+	}
+	return "\nWHERE " + strings.Join(conds, "\n  AND ")
+}

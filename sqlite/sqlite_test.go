@@ -1,0 +1,155 @@
+package sqlite_test
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"testing"
+
+	connectors "github.com/ipai-ai/ipai-connectors"
+	"github.com/ipai-ai/ipai-connectors/sqlite"
+	"github.com/ipai-ai/ipai-connectors/storetest"
+)
+
+func openTemp(t *testing.T) *sqlite.Store {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "hub.db")
+	s, err := sqlite.Open(context.Background(), path, nil)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T) connectors.Store { return openTemp(t) })
+}
+
+func TestReopen_KeepsEventsAndHistory(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "hub.db")
+	s, err := sqlite.Open(ctx, path, nil)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	id, err := s.CreateEvent(ctx, connectors.NewEvent{
+		CompanyID: 1, Source: "github", SourceName: "GitHub",
+		EventType: "push", Payload: []byte(`{"n":12345678901234567890}`),
+	})
+	if err != nil {
+		t.Fatalf("CreateEvent: %v", err)
+	}
+	if _, err := s.MoveEvent(ctx, connectors.Move{
+		EventID: id, To: "ignored", Actor: "user:a", Reason: "test",
+	}); err != nil {
+		t.Fatalf("MoveEvent: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+
+	s, err = sqlite.Open(ctx, path, nil)
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	defer s.Close()
+	ev, err := s.Event(ctx, id)
+	if err != nil {
+		t.Fatalf("Event after reopen: %v", err)
+	}
+	if ev.State != "ignored" || string(ev.Payload) != `{"n":12345678901234567890}` ||
+		ev.SourceName != "GitHub" {
+		t.Errorf("after reopen: got %+v", ev)
+	}
+	h, err := s.History(ctx, id)
+	if err != nil || len(h) != 2 || h[1].Reason != "test" || h[1].To != "ignored" {
+		t.Errorf("history after reopen: got %+v, %v", h, err)
+	}
+}
+
+// TestSchema_MovesMatchDomain writes state changes straight in SQL,
+// bypassing the Go checks, and expects the schema to allow exactly the
+// moves that connectors.CanMove allows.
+func TestSchema_MovesMatchDomain(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "hub.db")
+	s, err := sqlite.Open(ctx, path, nil)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	db := rawDB(t, path)
+
+	for _, from := range connectors.States {
+		for _, to := range connectors.States {
+			if from == to {
+				continue
+			}
+			_, err := db.ExecContext(ctx, `
+INSERT INTO events (company_id, source, source_name, event_type, state,
+    payload, error_message, processed_at, received_at, updated_at)
+VALUES (1, 'custom', 'x', 't', ?1, '{}', 'e', 'now', 'now', 'now')`, string(from))
+			if err != nil {
+				t.Fatalf("insert event in %s: %v", from, err)
+			}
+			_, err = db.ExecContext(ctx, `
+UPDATE events SET state = ?1, error_message = 'e', processed_at = 'now'
+WHERE id = (SELECT max(id) FROM events)`, string(to))
+			if want := connectors.CanMove(from, to); (err == nil) != want {
+				t.Errorf("events %s→%s: schema error %v, domain allows %v", from, to, err, want)
+			}
+
+			_, err = db.ExecContext(ctx, `
+INSERT INTO event_history (event_id, from_state, to_state, at, actor, reason)
+VALUES ((SELECT max(id) FROM events), ?1, ?2, 'now', 'system', 'r')`,
+				string(from), string(to))
+			if want := connectors.CanMove(from, to); (err == nil) != want {
+				t.Errorf("history %s→%s: schema error %v, domain allows %v", from, to, err, want)
+			}
+		}
+	}
+}
+
+func TestSchema_RefusesFailedWithoutMessage(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "hub.db")
+	s, err := sqlite.Open(ctx, path, nil)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	db := rawDB(t, path)
+
+	for _, q := range []string{
+		`INSERT INTO events (company_id, source, source_name, event_type, state,
+    payload, received_at, updated_at)
+VALUES (1, 'custom', 'x', 't', 'failed', '{}', 'now', 'now')`,
+		`INSERT INTO events (company_id, source, source_name, event_type, state,
+    payload, received_at, updated_at)
+VALUES (1, 'custom', 'x', 't', 'processed', '{}', 'now', 'now')`,
+		`INSERT INTO events (company_id, source, source_name, event_type, state,
+    payload, received_at, updated_at)
+VALUES (1, 'jira', 'x', 't', 'received', '{}', 'now', 'now')`,
+		`INSERT INTO events (company_id, source, source_name, event_type, state,
+    payload, received_at, updated_at)
+VALUES (1, 'custom', 'x', 't', 'done', '{}', 'now', 'now')`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err == nil {
+			t.Errorf("schema accepted %s", q)
+		}
+	}
+}
+
+func rawDB(t *testing.T, path string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatalf("open raw: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
