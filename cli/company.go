@@ -1,0 +1,91 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	connectors "github.com/ipai-ai/ipai-connectors"
+	"github.com/ipai-ai/ipai-connectors/sqlite"
+)
+
+// companyJSON is a company as JSON.
+type companyJSON struct {
+	ID        int64   `json:"id"`
+	Name      string  `json:"name"`
+	CreatedAt *string `json:"created_at"`
+}
+
+func toCompanyJSON(c connectors.Company) companyJSON {
+	return companyJSON{ID: c.ID, Name: c.Name, CreatedAt: jsonTime(c.CreatedAt)}
+}
+
+func runCompanyCreate(ctx context.Context, env Env, args []string) error {
+	cl := newCommandLine("company create", "NAME",
+		"Add a company", storeSettings...)
+	asJSON := cl.fs.Bool("json", false, "print the company as a JSON object")
+
+	cfg, pos, err := cl.parse(env, args)
+	if err != nil {
+		return err
+	}
+	if err := cl.wantArgs(pos, 1); err != nil {
+		return err
+	}
+	name := strings.TrimSpace(pos[0])
+	if name == "" {
+		return cl.usageErr("a company needs a name")
+	}
+
+	return withStore(ctx, env, cfg, func(store *sqlite.Store) error {
+		c, err := store.CreateCompany(ctx, name)
+		if err != nil {
+			return fmt.Errorf("create company: %w", err)
+		}
+		if *asJSON {
+			return writeJSON(env.Stdout, toCompanyJSON(c))
+		}
+		_, err = fmt.Fprintf(env.Stdout, "company %d created: %s\n", c.ID, c.Name)
+		return err
+	})
+}
+
+func runCompanyList(ctx context.Context, env Env, args []string) error {
+	cl := newCommandLine("company list", "",
+		"List companies", storeSettings...)
+	asJSON := cl.fs.Bool("json", false, "print a JSON array")
+
+	cfg, pos, err := cl.parse(env, args)
+	if err != nil {
+		return err
+	}
+	if err := cl.wantArgs(pos, 0); err != nil {
+		return err
+	}
+
+	return withStore(ctx, env, cfg, func(store *sqlite.Store) error {
+		companies, err := store.Companies(ctx)
+		if err != nil {
+			return fmt.Errorf("list companies: %w", err)
+		}
+		if *asJSON {
+			rows := make([]companyJSON, 0, len(companies))
+			for _, c := range companies {
+				rows = append(rows, toCompanyJSON(c))
+			}
+			return writeJSON(env.Stdout, rows)
+		}
+		return writeCompaniesTable(env.Stdout, companies)
+	})
+}
+
+func writeCompaniesTable(w io.Writer, companies []connectors.Company) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tNAME\tCREATED")
+	for _, c := range companies {
+		fmt.Fprintf(tw, "%d\t%s\t%s\n", c.ID, cell(c.Name), humanTime(c.CreatedAt))
+	}
+	return tw.Flush()
+}

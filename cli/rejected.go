@@ -1,0 +1,84 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	connectors "github.com/ipai-ai/ipai-connectors"
+	"github.com/ipai-ai/ipai-connectors/sqlite"
+)
+
+// rejectionJSON is a rejected request as JSON.
+type rejectionJSON struct {
+	At         *string          `json:"at"`
+	RemoteAddr string           `json:"remote_addr"`
+	Path       string           `json:"path"`
+	Source     string           `json:"source"`
+	Cause      connectors.Cause `json:"cause"`
+	Detail     string           `json:"detail"`
+	RequestID  string           `json:"request_id"`
+}
+
+func runRejectedList(ctx context.Context, env Env, args []string) error {
+	cl := newCommandLine("rejected list", "",
+		"List rejected requests, newest first", storeSettings...)
+	asJSON := cl.fs.Bool("json", false, "print a JSON array")
+	cause := cl.fs.String("cause", "", "only rejections with this `cause`, such as wrong_token")
+	limit := cl.fs.Int("limit", connectors.DefaultLimit, "at most this many rejections")
+
+	cfg, pos, err := cl.parse(env, args)
+	if err != nil {
+		return err
+	}
+	if err := cl.wantArgs(pos, 0); err != nil {
+		return err
+	}
+	if *limit < 1 || *limit > connectors.MaxLimit {
+		return cl.usageErr("--limit: want 1 to %d, got %d",
+			connectors.MaxLimit, *limit)
+	}
+	f := connectors.RejectionFilter{
+		Cause: connectors.Cause(*cause),
+		Limit: *limit,
+	}
+
+	return withStore(ctx, env, cfg, func(store *sqlite.Store) error {
+		rejections, err := store.Rejections(ctx, f)
+		if err != nil {
+			return fmt.Errorf("list rejections: %w", err)
+		}
+		if *asJSON {
+			return writeJSON(env.Stdout, rejectionsJSON(rejections))
+		}
+		return writeRejectionsTable(env.Stdout, rejections)
+	})
+}
+
+func rejectionsJSON(rejections []connectors.Rejection) []rejectionJSON {
+	rows := make([]rejectionJSON, 0, len(rejections))
+	for _, r := range rejections {
+		rows = append(rows, rejectionJSON{
+			At:         jsonTime(r.At),
+			RemoteAddr: r.RemoteAddr,
+			Path:       r.Path,
+			Source:     r.Source,
+			Cause:      r.Cause,
+			Detail:     r.Detail,
+			RequestID:  r.RequestID,
+		})
+	}
+	return rows
+}
+
+func writeRejectionsTable(w io.Writer, rejections []connectors.Rejection) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "AT\tREMOTE\tPATH\tSOURCE\tCAUSE\tDETAIL\tREQUEST")
+	for _, r := range rejections {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", humanTime(r.At),
+			cell(r.RemoteAddr), cell(r.Path), cell(r.Source), r.Cause,
+			cell(r.Detail), cell(r.RequestID))
+	}
+	return tw.Flush()
+}

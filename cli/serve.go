@@ -1,0 +1,185 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/ipai-ai/ipai-connectors/ingest"
+	"github.com/ipai-ai/ipai-connectors/requestlog"
+	"github.com/ipai-ai/ipai-connectors/sqlite"
+)
+
+// Server timeouts. There is no WriteTimeout: it would cut off the answer
+// to a large upload that took long to arrive. ReadTimeout bounds the whole
+// request instead, generously, so a slow client cannot hold a connection
+// for ever.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 5 * time.Minute
+	idleTimeout       = 2 * time.Minute
+
+	// shutdownGrace is how long requests in flight may take to finish
+	// once a stop is asked for.
+	shutdownGrace = 20 * time.Second
+)
+
+// errNoToken is the refusal of serve without an instance token.
+var errNoToken = errors.New("no instance token: set IPAI_CONNECTORS_TOKEN, " +
+	"pass --token, or name a file holding it in IPAI_CONNECTORS_TOKEN_FILE " +
+	"(make one with: openssl rand -hex 32)")
+
+// serveSettings are the settings of serve: all of them.
+var serveSettings = []string{
+	"token", "addr", "db", "max-body-bytes", "trusted-proxies",
+	"log-format", "log-level",
+}
+
+// Server is the running hub: the store, and the HTTP server in front of
+// it. Start it, read Addr, and Close it; Close is safe to call once Start
+// has returned, whatever it returned.
+type Server struct {
+	cfg    Config
+	logger *slog.Logger
+
+	store    *sqlite.Store
+	listener net.Listener
+	http     *http.Server
+	served   chan error // receives Serve's error once it returns
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// NewServer returns a server for cfg that logs to logger. It refuses a
+// configuration without a token.
+func NewServer(cfg Config, logger *slog.Logger) (*Server, error) {
+	if cfg.Token == "" {
+		return nil, errNoToken
+	}
+	return &Server{cfg: cfg, logger: logger, served: make(chan error, 1)}, nil
+}
+
+// Start opens and migrates the store, listens on the configured address
+// and serves in the background. ctx bounds the start only. Port 0 picks a
+// free port; Addr tells which.
+func (s *Server) Start(ctx context.Context) error {
+	store, err := openStore(ctx, s.cfg, s.logger)
+	if err != nil {
+		return err
+	}
+	s.store = store
+
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.cfg.Addr, err)
+	}
+	s.listener = ln
+	s.http = s.newHTTPServer()
+
+	s.logger.Info("listening", "addr", s.Addr(), "db", s.cfg.DB)
+	go func() { s.served <- s.http.Serve(ln) }()
+	return nil
+}
+
+func (s *Server) newHTTPServer() *http.Server {
+	mux := http.NewServeMux()
+	ingest.New(s.store, ingest.Config{
+		Token:        s.cfg.Token,
+		MaxBodyBytes: s.cfg.MaxBodyBytes,
+		Logger:       s.logger,
+	}).Register(mux)
+
+	return &http.Server{
+		Handler:           requestlog.Middleware(mux, s.logger, s.cfg.TrustedProxies),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		IdleTimeout:       idleTimeout,
+		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
+	}
+}
+
+// Addr returns the address the server listens on, such as
+// "127.0.0.1:8069", or "" before Start has listened.
+func (s *Server) Addr() string {
+	if s.listener == nil {
+		return ""
+	}
+	return s.listener.Addr().String()
+}
+
+// Done receives the error that stopped serving, if it stops on its own.
+func (s *Server) Done() <-chan error { return s.served }
+
+// Close stops taking requests, lets those in flight finish for a grace
+// period, then closes the store, which flushes pending commits. HTTP stops
+// first so that no request finds the store closed.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() { s.closeErr = s.close() })
+	return s.closeErr
+}
+
+func (s *Server) close() error {
+	var errs []error
+	if s.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+		defer cancel()
+		if err := s.http.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("shut down http: %w", err))
+			s.http.Close()
+		}
+	} else if s.listener != nil {
+		s.listener.Close()
+	}
+	if s.store != nil {
+		if err := s.store.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close store: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func runServe(ctx context.Context, env Env, args []string) error {
+	cl := newCommandLine("serve", "",
+		"Run the webhook hub until SIGINT or SIGTERM", serveSettings...)
+	cfg, pos, err := cl.parse(env, args)
+	if err != nil {
+		return err
+	}
+	if err := cl.wantArgs(pos, 0); err != nil {
+		return err
+	}
+	logger := newLogger(env.Stderr, cfg)
+	srv, err := NewServer(cfg, logger)
+	if err != nil {
+		return cl.usageErr("%s", err)
+	}
+	return serve(ctx, srv, logger)
+}
+
+// serve runs srv until ctx is cancelled or serving fails, then closes it.
+func serve(ctx context.Context, srv *Server, logger *slog.Logger) error {
+	if err := srv.Start(ctx); err != nil {
+		return errors.Join(err, srv.Close())
+	}
+	var served error
+	select {
+	case <-ctx.Done():
+		logger.Info("stopping", "grace", shutdownGrace.String())
+	case served = <-srv.Done():
+		served = fmt.Errorf("serve http: %w", served)
+	}
+	if err := srv.Close(); err != nil {
+		return errors.Join(served, err)
+	}
+	if served == nil {
+		logger.Info("stopped")
+	}
+	return served
+}
