@@ -1,0 +1,113 @@
+package ingest
+
+import (
+	"bytes"
+	"encoding/json"
+	"net"
+	"net/http"
+	"strings"
+
+	connectors "github.com/ipai-ai/ipai-connectors"
+	"github.com/ipai-ai/ipai-connectors/requestlog"
+)
+
+// redacted replaces secret values in kept deliveries.
+const redacted = "[redacted]"
+
+// redactedLiteral replaces the token's JSON literal in a kept body, so
+// that the body stays valid JSON.
+var redactedLiteral = []byte(`"` + redacted + `"`)
+
+// delivery returns the request that carried an accepted event, with its
+// secrets redacted. It takes over body: the caller must not use it after.
+func delivery(r *http.Request, body []byte, token json.RawMessage) connectors.Delivery {
+	return connectors.Delivery{
+		RemoteAddr: clientAddr(r),
+		Method:     r.Method,
+		Path:       r.URL.Path,
+		Header:     redactHeader(r.Header),
+		Body:       replaceAll(body, token, redactedLiteral),
+	}
+}
+
+// redactHeader returns a copy of header with the values of every header
+// that may carry a credential replaced.
+func redactHeader(header http.Header) http.Header {
+	out := header.Clone()
+	for name, values := range out {
+		if !secretHeader(name) {
+			continue
+		}
+		for i := range values {
+			values[i] = redacted
+		}
+	}
+	return out
+}
+
+// secretHeader reports whether a header may carry a credential: the
+// standard ones, and any whose name says it holds a token, secret,
+// password or API key (X-Gitlab-Token, X-Api-Key, Stripe-Secret...).
+func secretHeader(name string) bool {
+	switch {
+	case strings.EqualFold(name, "Authorization"),
+		strings.EqualFold(name, "Proxy-Authorization"),
+		strings.EqualFold(name, "Cookie"),
+		strings.EqualFold(name, "Set-Cookie"):
+		return true
+	}
+	for _, word := range []string{"token", "secret", "password", "api-key", "apikey"} {
+		if containsFold(name, word) {
+			return true
+		}
+	}
+	return false
+}
+
+// containsFold reports whether s contains the lower-case ASCII word in any
+// case, without the allocation of lowering s.
+func containsFold(s, word string) bool {
+	for i := 0; i+len(word) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(word)], word) {
+			return true
+		}
+	}
+	return false
+}
+
+// replaceAll replaces every old in b with repl. When repl is no longer
+// than old, as with any real token, it works in place in b, sparing a copy
+// of a body that may be megabytes; b must not be used after.
+func replaceAll(b, old, repl []byte) []byte {
+	if len(old) == 0 {
+		return b
+	}
+	if len(repl) > len(old) {
+		return bytes.ReplaceAll(b, old, repl)
+	}
+	// Writes never overtake reads, since each match shrinks or keeps its
+	// length, and append moves overlapping bytes safely.
+	out, rest := b[:0], b
+	for {
+		i := bytes.Index(rest, old)
+		if i < 0 {
+			return append(out, rest...)
+		}
+		out = append(out, rest[:i]...)
+		out = append(out, repl...)
+		rest = rest[i+len(old):]
+	}
+}
+
+// clientAddr returns the client address that requestlog resolved, or the
+// direct peer's when the handler runs without the middleware.
+func clientAddr(r *http.Request) string {
+	if addr := requestlog.RemoteAddr(r.Context()); addr != "" {
+		return addr
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

@@ -1,0 +1,111 @@
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"time"
+
+	connectors "github.com/ipai-ai/ipai-connectors"
+	"github.com/ipai-ai/ipai-connectors/requestlog"
+)
+
+// recordTimeout bounds the write of a rejection, which goes on after the
+// client has gone: a refused request is recorded even if it hangs up.
+const recordTimeout = 5 * time.Second
+
+// event serves POST EventPath: it stores the event a JSON-RPC call
+// carries and answers with its id, or says why it refused the call.
+func (h *Handler) event(w http.ResponseWriter, r *http.Request) {
+	env, body, bad := h.readCall(w, r)
+	if bad != nil {
+		h.refuseMalformed(w, r, bad)
+		return
+	}
+
+	ctx := r.Context()
+	e, no, err := h.newEvent(ctx, env.Params)
+	if err != nil {
+		h.storeFailed(w, r, env.ID, err)
+		return
+	}
+	if no != nil {
+		h.refuseCall(w, r, env, no)
+		return
+	}
+
+	e.Delivery = delivery(r, body, env.Params["token"])
+	id, err := h.store.CreateEvent(ctx, e)
+	if connectors.ErrorCode(err) == connectors.ENOTFOUND {
+		// The company was removed since it was looked up.
+		h.refuseCall(w, r, env, unknownCompany(e.CompanyID))
+		return
+	}
+	if err != nil {
+		h.storeFailed(w, r, env.ID, err)
+		return
+	}
+	writeCall(w, http.StatusOK, env.ID, result{OK: true, EventID: id})
+}
+
+// refuseMalformed answers a request that is not a JSON-RPC call with the
+// plain text the Odoo layer sent, and records it.
+func (h *Handler) refuseMalformed(w http.ResponseWriter, r *http.Request, bad *malformed) {
+	h.reject(r, "", bad.cause, bad.detail)
+	writeText(w, bad.status, bad.text)
+}
+
+// refuseCall answers a call with "ok":false and records it, with the
+// source it claimed when that was a string.
+func (h *Handler) refuseCall(w http.ResponseWriter, r *http.Request, env envelope, no *refused) {
+	source, _ := jsonString(env.Params["source"])
+	h.reject(r, source, no.cause, no.detail)
+	writeCall(w, http.StatusOK, env.ID, result{Error: no.message})
+}
+
+// reject records and logs a refused request. It is answered whether or not
+// the record could be written.
+func (h *Handler) reject(r *http.Request, source string, cause connectors.Cause, detail string) {
+	ctx := r.Context()
+	rej := connectors.Rejection{
+		At:         time.Now().UTC(),
+		RemoteAddr: clientAddr(r),
+		Path:       r.URL.Path,
+		Source:     clip(source, 100),
+		Cause:      cause,
+		Detail:     detail,
+		RequestID:  requestlog.ID(ctx),
+	}
+	h.logger.LogAttrs(ctx, slog.LevelWarn, "request refused",
+		slog.String("cause", string(rej.Cause)),
+		slog.String("detail", rej.Detail),
+		slog.String("source", rej.Source),
+		slog.String("path", rej.Path),
+		slog.String("remote_addr", rej.RemoteAddr),
+		slog.String("request_id", rej.RequestID),
+	)
+
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
+	if err := h.store.RecordRejection(ctx, rej); err != nil {
+		h.logger.LogAttrs(ctx, slog.LevelError, "record rejection",
+			slog.String("request_id", rej.RequestID),
+			slog.String("error", err.Error()),
+		)
+	}
+}
+
+// storeFailed answers a call the store could not take. The client gets
+// the request id to quote; the cause goes to the log only.
+func (h *Handler) storeFailed(w http.ResponseWriter, r *http.Request, id json.RawMessage, err error) {
+	requestID := requestlog.ID(r.Context())
+	h.logger.LogAttrs(r.Context(), slog.LevelError, "create event",
+		slog.String("request_id", requestID),
+		slog.String("error", err.Error()),
+	)
+	writeCall(w, http.StatusOK, id, result{
+		Error:     "Failed to create event",
+		RequestID: requestID,
+	})
+}

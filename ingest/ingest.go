@@ -1,0 +1,87 @@
+// Package ingest is the HTTP surface that takes events in: the JSON-RPC
+// event endpoint and the health route that the hub keeps, unchanged for its
+// clients, from the Odoo module it replaces.
+//
+// A request body is read once, bounded, and parsed only as far as the
+// envelope and its params: the payload stays the bytes the client sent, so
+// that it is stored byte for byte. Every refused request is recorded as a
+// Rejection and logged, never with its token.
+//
+// Handlers read the request id and client address that package requestlog
+// puts in the request context, so they expect to be mounted behind
+// requestlog.Middleware.
+package ingest
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	connectors "github.com/ipai-ai/ipai-connectors"
+)
+
+// The routes the Odoo module served, kept at the same paths.
+const (
+	EventPath  = "/ipai_ai_connectors/event"
+	HealthPath = "/ipai_ai_connectors/health"
+)
+
+// DefaultMaxBodyBytes is the largest body accepted when Config names none.
+const DefaultMaxBodyBytes int64 = 25 << 20
+
+// Store is the part of connectors.Store that ingest needs.
+type Store interface {
+	CreateEvent(ctx context.Context, e connectors.NewEvent) (int64, error)
+	RecordRejection(ctx context.Context, r connectors.Rejection) error
+	Company(ctx context.Context, id int64) (connectors.Company, error)
+	Ping(ctx context.Context) error
+}
+
+// Config sets up a Handler.
+type Config struct {
+	// Token is the instance token (IPAI_CONNECTORS_TOKEN). When empty,
+	// every event is refused.
+	Token connectors.Secret
+	// MaxBodyBytes bounds a request body; 0 means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// Logger receives refusals and store failures; nil discards them.
+	Logger *slog.Logger
+}
+
+// Handler serves the event endpoint and the health route. It is safe for
+// concurrent use.
+type Handler struct {
+	store   Store
+	token   connectors.Secret
+	maxBody int64
+	logger  *slog.Logger
+}
+
+// New returns a Handler that stores events in store.
+func New(store Store, cfg Config) *Handler {
+	h := &Handler{
+		store:   store,
+		token:   cfg.Token,
+		maxBody: cfg.MaxBodyBytes,
+		logger:  cfg.Logger,
+	}
+	if h.maxBody <= 0 {
+		h.maxBody = DefaultMaxBodyBytes
+	}
+	if h.logger == nil {
+		h.logger = slog.New(slog.DiscardHandler)
+	}
+	if h.token == "" {
+		h.logger.Warn("no instance token is set: every event will be refused")
+	}
+	return h
+}
+
+// Register mounts the routes on mux: POST EventPath, and GET (so HEAD)
+// and POST HealthPath. The mux answers other methods with 405 and an
+// Allow header.
+func (h *Handler) Register(mux *http.ServeMux) {
+	mux.HandleFunc("POST "+EventPath, h.event)
+	mux.HandleFunc("GET "+HealthPath, h.health)
+	mux.HandleFunc("POST "+HealthPath, h.healthCall)
+}
