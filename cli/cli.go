@@ -151,14 +151,33 @@ func unknownCommand(env Env, args []string) int {
 		printCommands(env.Stdout)
 		return ExitOK
 	}
-	if len(args) == 0 {
+	switch subs := subcommands(args); {
+	case len(args) == 0:
 		fmt.Fprintln(env.Stderr, "ipai-connectors: no command given")
-	} else {
+	case len(subs) > 0 && (len(args) == 1 || isHelp(args[1])):
+		fmt.Fprintf(env.Stderr, "ipai-connectors: %s needs a subcommand: %s\n",
+			args[0], strings.Join(subs, ", "))
+	default:
 		fmt.Fprintf(env.Stderr, "ipai-connectors: unknown command %q\n",
 			strings.Join(args[:min(len(args), 2)], " "))
 	}
+	fmt.Fprintln(env.Stderr)
 	printCommands(env.Stderr)
 	return ExitUsage
+}
+
+// subcommands lists the subcommands of the group args[0] names, if any.
+func subcommands(args []string) []string {
+	if len(args) == 0 {
+		return nil
+	}
+	var subs []string
+	for _, c := range commands() {
+		if sub, ok := strings.CutPrefix(c.name, args[0]+" "); ok {
+			subs = append(subs, sub)
+		}
+	}
+	return subs
 }
 
 func isHelp(arg string) bool {
@@ -179,8 +198,8 @@ func printCommands(w io.Writer) {
 	fmt.Fprintln(w, "\nRun 'ipai-connectors COMMAND --help' for its flags and settings.")
 }
 
-// report prints err and maps it to an exit code. The store's errors are
-// shown by their safe message; the cause of an internal one is logged.
+// report prints err and maps it to an exit code. A store error is shown by
+// its safe message alone; the CLI's own errors carry their context.
 func report(env Env, err error) int {
 	var help *helpRequest
 	var usage *usageError

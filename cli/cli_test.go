@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"os/user"
 	"path/filepath"
@@ -189,6 +188,19 @@ func TestRun_NoCommandIsUsageError(t *testing.T) {
 	}
 }
 
+func TestRun_GroupWithoutSubcommandListsThem(t *testing.T) {
+	t.Parallel()
+	out := runCLI(t, nil, "company")
+	if out.code != ExitUsage {
+		t.Errorf("exit code: got %d, want %d", out.code, ExitUsage)
+	}
+	want := "ipai-connectors: company needs a subcommand: create, list\n\n" +
+		"Usage: ipai-connectors COMMAND [flags]\n"
+	if !strings.HasPrefix(out.stderr, want) {
+		t.Errorf("stderr: got %q, want it to start with %q", out.stderr, want)
+	}
+}
+
 func TestRun_HelpListsEveryCommand(t *testing.T) {
 	t.Parallel()
 	out := runCLI(t, nil, "help")
@@ -245,6 +257,3 @@ func TestEnv_ActorIsTheOperator(t *testing.T) {
 		t.Errorf("actor without a name: got %q, want the OS user %q", got, want)
 	}
 }
-
-// discard is a writer for output a test does not read.
-var discard io.Writer = io.Discard

@@ -152,13 +152,15 @@ func TestConfig_BadValueNamesTheVariable(t *testing.T) {
 			"number from env",
 			map[string]string{"IPAI_CONNECTORS_MAX_BODY_BYTES": "lots"},
 			nil,
-			`IPAI_CONNECTORS_MAX_BODY_BYTES (--max-body-bytes): "lots" is not a positive whole number of bytes`,
+			`IPAI_CONNECTORS_MAX_BODY_BYTES (--max-body-bytes): ` +
+				`"lots" is not a positive whole number of bytes`,
 		},
 		{
 			"negative number from flag",
 			nil,
 			[]string{"--max-body-bytes=-5"},
-			`IPAI_CONNECTORS_MAX_BODY_BYTES (--max-body-bytes): "-5" is not a positive whole number of bytes`,
+			`IPAI_CONNECTORS_MAX_BODY_BYTES (--max-body-bytes): ` +
+				`"-5" is not a positive whole number of bytes`,
 		},
 		{
 			"log format",
@@ -170,13 +172,15 @@ func TestConfig_BadValueNamesTheVariable(t *testing.T) {
 			"log level",
 			nil,
 			[]string{"--log-level", "loud"},
-			`IPAI_CONNECTORS_LOG_LEVEL (--log-level): "loud" is not a log level: want debug, info, warn or error`,
+			`IPAI_CONNECTORS_LOG_LEVEL (--log-level): ` +
+				`"loud" is not a log level: want debug, info, warn or error`,
 		},
 		{
 			"trusted proxy",
 			map[string]string{"IPAI_CONNECTORS_TRUSTED_PROXIES": "10.0.0.0/8, nonsense"},
 			nil,
-			`IPAI_CONNECTORS_TRUSTED_PROXIES (--trusted-proxies): trusted proxy "nonsense": ParseAddr("nonsense"): unable to parse IP`,
+			`IPAI_CONNECTORS_TRUSTED_PROXIES (--trusted-proxies): ` +
+				`trusted proxy "nonsense": ParseAddr("nonsense"): unable to parse IP`,
 		},
 	}
 	for _, tt := range tests {

@@ -20,10 +20,12 @@ func runEventsList(ctx context.Context, env Env, args []string) error {
 		"List events, newest first", storeSettings...)
 	asJSON := cl.fs.Bool("json", false, "print a JSON array")
 	state := cl.fs.String("state", "", "only events in this `state`")
-	source := cl.fs.String("source", "", "only events from this `source`: n8n, github, slack or custom")
+	source := cl.fs.String("source", "",
+		"only events from this `source`: n8n, github, slack or custom")
 	eventType := cl.fs.String("type", "", "only events of this `event_type`")
 	ref := cl.fs.String("ref", "", "only events with this `ref`")
-	since := cl.fs.String("since", "", "only events received since this `time`: RFC 3339, or a duration ago such as 2h")
+	since := cl.fs.String("since", "", "only events received since this "+
+		"`time`: RFC 3339, or a duration ago such as 2h")
 	limit := cl.fs.Int("limit", connectors.DefaultLimit, "at most this many events")
 
 	cfg, pos, err := cl.parse(env, args)
@@ -64,7 +66,8 @@ func eventFilter(state, source, eventType, ref, since string,
 	if source != "" {
 		f.Source = connectors.Source(strings.ToLower(source))
 		if !f.Source.Valid() {
-			return f, fmt.Errorf("--source: unknown source %q: want n8n, github, slack or custom", source)
+			return f, fmt.Errorf(
+				"--source: unknown source %q: want n8n, github, slack or custom", source)
 		}
 	}
 	if since != "" {

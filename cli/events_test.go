@@ -137,7 +137,8 @@ func testEventMove(t *testing.T, m eventMove, from connectors.State, allowed boo
 	}
 }
 
-func readEvent(t *testing.T, store connectors.Store, id int64) (connectors.Event, []connectors.Transition) {
+func readEvent(t *testing.T, store connectors.Store,
+	id int64) (connectors.Event, []connectors.Transition) {
 	t.Helper()
 	ctx := context.Background()
 	e, err := store.Event(ctx, id)
@@ -151,7 +152,8 @@ func readEvent(t *testing.T, store connectors.Store, id int64) (connectors.Event
 	return e, history
 }
 
-func readEventAt(t *testing.T, db string, id int64) (e connectors.Event, h []connectors.Transition) {
+func readEventAt(t *testing.T, db string,
+	id int64) (e connectors.Event, h []connectors.Transition) {
 	t.Helper()
 	inStore(t, db, func(store *sqlite.Store) { e, h = readEvent(t, store, id) })
 	return e, h
@@ -282,9 +284,19 @@ func TestEventsList_BadFilterIsUsageError(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--state", "done"}, `--state: unknown state "done": want one of received, processing, processed, failed, ignored`},
-		{[]string{"--source", "stripe"}, `--source: unknown source "stripe": want n8n, github, slack or custom`},
-		{[]string{"--since", "yesterday"}, `--since: "yesterday" is neither an RFC 3339 time nor a duration such as 2h`},
+		{
+			[]string{"--state", "done"},
+			`--state: unknown state "done": ` +
+				`want one of received, processing, processed, failed, ignored`,
+		},
+		{
+			[]string{"--source", "stripe"},
+			`--source: unknown source "stripe": want n8n, github, slack or custom`,
+		},
+		{
+			[]string{"--since", "yesterday"},
+			`--since: "yesterday" is neither an RFC 3339 time nor a duration such as 2h`,
+		},
 		{[]string{"--limit", "0"}, `--limit: want 1 to 1000, got 0`},
 		{[]string{"--limit", "ten"}, `invalid value "ten" for flag -limit: parse error`},
 	}
@@ -334,7 +346,8 @@ func TestEventsList_Table(t *testing.T) {
 	out := runCLI(t, nil, "events", "list", "--db", db)
 	wantOK(t, out)
 	want := "ID  RECEIVED              SOURCE         TYPE                REF     STATE\n" +
-		"2   " + humanTime(second.ReceivedAt) + "  custom:Stripe  charge.succeeded    -       received\n" +
+		"2   " + humanTime(second.ReceivedAt) +
+		"  custom:Stripe  charge.succeeded    -       received\n" +
 		"1   " + humanTime(first.ReceivedAt) + "  n8n            workflow.completed  wf_123  received\n"
 	if out.stdout != want {
 		t.Errorf("table:\ngot\n%s\nwant\n%s", out.stdout, want)

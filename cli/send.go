@@ -42,7 +42,8 @@ func runSend(ctx context.Context, env Env, args []string) error {
 	source := cl.fs.String("source", "", "the event's `source` (required)")
 	eventType := cl.fs.String("type", "", "the event's `event_type` (required)")
 	ref := cl.fs.String("ref", "", "the event's `ref`")
-	payload := cl.fs.String("payload", "", "the `JSON` payload, or @FILE to read it from FILE (@- reads standard input)")
+	payload := cl.fs.String("payload", "", "the `JSON` payload, "+
+		"or @FILE to read it from FILE (@- reads standard input)")
 	company := cl.fs.Int64("company", 0, "post for the company with this `ID`")
 
 	cfg, pos, err := cl.parse(env, args)
@@ -71,7 +72,8 @@ func (r sendRequest) check() error {
 	}
 	switch {
 	case r.token == "":
-		return fmt.Errorf("no token: pass --token, or set IPAI_CONNECTORS_TOKEN or IPAI_CONNECTORS_TOKEN_FILE")
+		return fmt.Errorf("no token: pass --token, " +
+			"or set IPAI_CONNECTORS_TOKEN or IPAI_CONNECTORS_TOKEN_FILE")
 	case r.source == "":
 		return fmt.Errorf("--source is required")
 	case r.eventType == "":

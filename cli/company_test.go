@@ -1,0 +1,73 @@
+package cli
+
+import (
+	"fmt"
+	"testing"
+
+	connectors "github.com/ipai-ai/ipai-connectors"
+	"github.com/ipai-ai/ipai-connectors/sqlite"
+)
+
+func TestCompany_CreateAndList(t *testing.T) {
+	t.Parallel()
+	db := testDB(t)
+	out := runCLI(t, nil, "company", "create", "Acme Corp", "--db", db)
+	wantOK(t, out)
+	if want := "company 2 created: Acme Corp\n"; out.stdout != want {
+		t.Errorf("create: got %q, want %q", out.stdout, want)
+	}
+	out = runCLI(t, nil, "company", "create", "--json", "--db", db, "Globex")
+	wantOK(t, out)
+	var created companyJSON
+	decodeJSON(t, out.stdout, &created)
+	if created.ID != 3 || created.Name != "Globex" || created.CreatedAt == nil {
+		t.Errorf("create --json: got %s, want id 3 named Globex with a time", out.stdout)
+	}
+
+	var companies []connectors.Company
+	inStore(t, db, func(store *sqlite.Store) {
+		var err error
+		if companies, err = store.Companies(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if len(companies) != 3 {
+		t.Fatalf("companies: got %d, want 3", len(companies))
+	}
+
+	out = runCLI(t, nil, "company", "list", "--db", db, "--json")
+	wantOK(t, out)
+	want := "["
+	for i, c := range companies {
+		if i > 0 {
+			want += ","
+		}
+		want += fmt.Sprintf(`{"id":%d,"name":%q,"created_at":%q}`,
+			c.ID, c.Name, *jsonTime(c.CreatedAt))
+	}
+	want += "]\n"
+	if out.stdout != want {
+		t.Errorf("list --json:\ngot  %s\nwant %s", out.stdout, want)
+	}
+
+	out = runCLI(t, nil, "company", "list", "--db", db)
+	wantOK(t, out)
+	want = "ID  NAME       CREATED\n"
+	for _, c := range companies {
+		want += fmt.Sprintf("%-4d%-11s%s\n", c.ID, c.Name, humanTime(c.CreatedAt))
+	}
+	if out.stdout != want {
+		t.Errorf("list:\ngot\n%s\nwant\n%s", out.stdout, want)
+	}
+}
+
+func TestCompany_DuplicateNameRefused(t *testing.T) {
+	t.Parallel()
+	db := testDB(t)
+	wantOK(t, runCLI(t, nil, "company", "create", "Acme", "--db", db))
+	out := runCLI(t, nil, "company", "create", "Acme", "--db", db)
+	want := "ipai-connectors: a company named \"Acme\" exists already\n"
+	if out.code != ExitFail || out.stderr != want {
+		t.Errorf("got exit %d and %q, want exit 1 and %q", out.code, out.stderr, want)
+	}
+}
