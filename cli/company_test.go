@@ -71,3 +71,12 @@ func TestCompany_DuplicateNameRefused(t *testing.T) {
 		t.Errorf("got exit %d and %q, want exit 1 and %q", out.code, out.stderr, want)
 	}
 }
+
+func TestCompany_NameAfterDoubleDashMayStartWithDash(t *testing.T) {
+	t.Parallel()
+	out := runCLI(t, nil, "company", "create", "--db", testDB(t), "--", "-dash co")
+	wantOK(t, out)
+	if want := "company 2 created: -dash co\n"; out.stdout != want {
+		t.Errorf("create: got %q, want %q", out.stdout, want)
+	}
+}
