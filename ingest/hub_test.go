@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -57,10 +58,18 @@ type hub struct {
 	logs    *syncBuffer
 }
 
-// newHub starts a hub. When the test ends it checks that neither token
-// reached the log.
-// Requests from a peer in trusted are read for X-Forwarded-For.
+// newHub starts a hub with the test token and the given body limit (0:
+// the default). Requests from a peer in trusted are read for
+// X-Forwarded-For. When the test ends it checks that neither token reached
+// the log.
 func newHub(t testing.TB, maxBody int64, trusted ...netip.Prefix) *hub {
+	t.Helper()
+	return newHubWith(t, Config{Token: testToken, MaxBodyBytes: maxBody},
+		trusted...)
+}
+
+// newHubWith starts a hub with cfg, logging into the hub's buffer.
+func newHubWith(t testing.TB, cfg Config, trusted ...netip.Prefix) *hub {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "hub.db")
 	store, err := sqlite.Open(context.Background(), path, nil)
@@ -72,11 +81,8 @@ func newHub(t testing.TB, maxBody int64, trusted ...netip.Prefix) *hub {
 		&slog.HandlerOptions{Level: slog.LevelDebug}))
 
 	mux := http.NewServeMux()
-	New(store, Config{
-		Token:        testToken,
-		MaxBodyBytes: maxBody,
-		Logger:       logger,
-	}).Register(mux)
+	cfg.Logger = logger
+	New(store, cfg).Register(mux)
 	h := requestlog.Middleware(mux, logger, trusted)
 	srv := httptest.NewServer(h)
 
@@ -112,6 +118,19 @@ func (hb *hub) send(t testing.TB, method, path, contentType string, body io.Read
 	return do(t, hb.srv.Client(), req)
 }
 
+// request returns a JSON POST of body to the event endpoint, to send with
+// do once its headers are set.
+func (hb *hub) request(t testing.TB, body string) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest("POST", hb.srv.URL+EventPath,
+		strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("new request: %v", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	return req
+}
+
 // post sends body as JSON to the event endpoint.
 func (hb *hub) post(t testing.TB, body string) answer {
 	t.Helper()
@@ -121,22 +140,40 @@ func (hb *hub) post(t testing.TB, body string) answer {
 
 func do(t testing.TB, client *http.Client, req *http.Request) answer {
 	t.Helper()
+	a, err := fetch(client, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// fetch is do for goroutines other than the test's, which may not stop
+// the test.
+func fetch(client *http.Client, req *http.Request) (answer, error) {
 	resp, err := client.Do(req)
 	if err != nil {
-		t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
+		return answer{}, fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		t.Fatalf("read answer: %v", err)
+		return answer{}, fmt.Errorf("read answer: %w", err)
 	}
-	return answer{status: resp.StatusCode, header: resp.Header, body: string(b)}
+	return answer{status: resp.StatusCode, header: resp.Header, body: string(b)}, nil
 }
 
 // eventID returns the id in an "ok":true answer, failing the test for
 // any other answer.
 func eventID(t testing.TB, a answer) int64 {
 	t.Helper()
+	id, err := parseEventID(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func parseEventID(a answer) (int64, error) {
 	var env struct {
 		Result struct {
 			OK      bool  `json:"ok"`
@@ -144,9 +181,9 @@ func eventID(t testing.TB, a answer) int64 {
 		} `json:"result"`
 	}
 	if err := json.Unmarshal([]byte(a.body), &env); err != nil || !env.Result.OK {
-		t.Fatalf("answer %d %s, want an ok result", a.status, a.body)
+		return 0, fmt.Errorf("answer %d %s, want an ok result", a.status, a.body)
 	}
-	return env.Result.EventID
+	return env.Result.EventID, nil
 }
 
 // okBody is the exact answer for a stored event.
@@ -229,3 +266,40 @@ const (
 	n8n       = `"source":"n8n"`
 	completed = `"event_type":"workflow.completed"`
 )
+
+// logLines decodes the hub's log, one map a line.
+func (hb *hub) logLines(t testing.TB) []map[string]any {
+	t.Helper()
+	var lines []map[string]any
+	for line := range strings.Lines(hb.logs.String()) {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		lines = append(lines, m)
+	}
+	return lines
+}
+
+// logLine returns the log line with the given message for one request,
+// failing the test when there is none.
+func (hb *hub) logLine(t testing.TB, msg, requestID string) map[string]any {
+	t.Helper()
+	for _, line := range hb.logLines(t) {
+		if line["msg"] == msg && line["request_id"] == requestID {
+			return line
+		}
+	}
+	t.Fatalf("no log line %q for request %s in:\n%s", msg, requestID, hb.logs)
+	return nil
+}
+
+// checkFields reports every field of line that differs from want.
+func checkFields(t testing.TB, line map[string]any, want map[string]any) {
+	t.Helper()
+	for k, v := range want {
+		if line[k] != v {
+			t.Errorf("log %q %s = %v, want %v", line["msg"], k, line[k], v)
+		}
+	}
+}
