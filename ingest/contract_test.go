@@ -221,7 +221,8 @@ func tokenScenarios() []scenario {
 }
 
 func companyScenarios() []scenario {
-	refuse := func(name, company, message string, cause connectors.Cause, detail string, params ...string) scenario {
+	refuse := func(name, company, message string, cause connectors.Cause,
+		detail string, params ...string) scenario {
 		params = append([]string{goodToken, `"company_id":` + company}, params...)
 		source := ""
 		if len(params) > 2 {

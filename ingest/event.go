@@ -51,14 +51,16 @@ func (h *Handler) event(w http.ResponseWriter, r *http.Request) {
 
 // refuseMalformed answers a request that is not a JSON-RPC call with the
 // plain text the Odoo layer sent, and records it.
-func (h *Handler) refuseMalformed(w http.ResponseWriter, r *http.Request, bad *malformed) {
+func (h *Handler) refuseMalformed(w http.ResponseWriter, r *http.Request,
+	bad *malformed) {
 	h.reject(r, "", bad.cause, bad.detail)
 	writeText(w, bad.status, bad.text)
 }
 
 // refuseCall answers a call with "ok":false and records it, with the
 // source it claimed when that was a string.
-func (h *Handler) refuseCall(w http.ResponseWriter, r *http.Request, env envelope, no *refused) {
+func (h *Handler) refuseCall(w http.ResponseWriter, r *http.Request,
+	env envelope, no *refused) {
 	source, _ := jsonString(env.Params["source"])
 	h.reject(r, source, no.cause, no.detail)
 	writeCall(w, http.StatusOK, env.ID, result{Error: no.message})
@@ -66,7 +68,8 @@ func (h *Handler) refuseCall(w http.ResponseWriter, r *http.Request, env envelop
 
 // reject records and logs a refused request. It is answered whether or not
 // the record could be written.
-func (h *Handler) reject(r *http.Request, source string, cause connectors.Cause, detail string) {
+func (h *Handler) reject(r *http.Request, source string,
+	cause connectors.Cause, detail string) {
 	ctx := r.Context()
 	rej := connectors.Rejection{
 		At:         time.Now().UTC(),
@@ -98,7 +101,8 @@ func (h *Handler) reject(r *http.Request, source string, cause connectors.Cause,
 
 // storeFailed answers a call the store could not take. The client gets
 // the request id to quote; the cause goes to the log only.
-func (h *Handler) storeFailed(w http.ResponseWriter, r *http.Request, id json.RawMessage, err error) {
+func (h *Handler) storeFailed(w http.ResponseWriter, r *http.Request,
+	id json.RawMessage, err error) {
 	requestID := requestlog.ID(r.Context())
 	h.logger.LogAttrs(r.Context(), slog.LevelError, "create event",
 		slog.String("request_id", requestID),

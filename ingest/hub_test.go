@@ -227,7 +227,8 @@ func (hb *hub) hasRejection(t testing.TB, requestID string) bool {
 }
 
 // checkRejection pins every field of the rejection of one request.
-func checkRejection(t *testing.T, got connectors.Rejection, want connectors.Rejection, before time.Time) {
+func checkRejection(t *testing.T, got, want connectors.Rejection,
+	before time.Time) {
 	t.Helper()
 	if got.At.Before(before.Truncate(time.Microsecond)) || got.At.After(time.Now()) {
 		t.Errorf("rejection At = %v, want between %v and now", got.At, before)

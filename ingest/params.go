@@ -25,7 +25,8 @@ var emptyPayload = json.RawMessage("{}")
 // newEvent checks the params of a call, in the order the contract gives,
 // and returns the event they describe, or why the call is refused. An
 // error is a store failure.
-func (h *Handler) newEvent(ctx context.Context, p map[string]json.RawMessage) (connectors.NewEvent, *refused, error) {
+func (h *Handler) newEvent(ctx context.Context, p map[string]json.RawMessage) (
+	connectors.NewEvent, *refused, error) {
 	var e connectors.NewEvent
 	if no := h.checkToken(p["token"]); no != nil {
 		return e, no, nil
@@ -82,7 +83,8 @@ func (h *Handler) checkToken(raw json.RawMessage) *refused {
 
 // company returns the company the call names, or the default company
 // when it names none.
-func (h *Handler) company(ctx context.Context, raw json.RawMessage) (int64, *refused, error) {
+func (h *Handler) company(ctx context.Context, raw json.RawMessage) (
+	int64, *refused, error) {
 	if isNull(raw) {
 		return connectors.DefaultCompanyID, nil, nil
 	}

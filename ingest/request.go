@@ -35,7 +35,8 @@ var utf8BOM = []byte("\xef\xbb\xbf")
 
 // readCall checks the Content-Type, reads the body once within the limit
 // and parses its envelope. It returns the raw body as received.
-func (h *Handler) readCall(w http.ResponseWriter, r *http.Request) (envelope, []byte, *malformed) {
+func (h *Handler) readCall(w http.ResponseWriter, r *http.Request) (
+	envelope, []byte, *malformed) {
 	var env envelope
 	if ct, ok := jsonContentType(r.Header.Get("Content-Type")); !ok {
 		return env, nil, &malformed{

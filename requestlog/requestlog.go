@@ -43,7 +43,8 @@ type info struct {
 // right-most hop that is not itself trusted. Query strings and headers are
 // never logged, since they may carry secrets. A nil logger means
 // slog.Default().
-func Middleware(next http.Handler, logger *slog.Logger, trusted []netip.Prefix) http.Handler {
+func Middleware(next http.Handler, logger *slog.Logger,
+	trusted []netip.Prefix) http.Handler {
 	if logger == nil {
 		logger = slog.Default()
 	}
