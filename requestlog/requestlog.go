@@ -54,18 +54,27 @@ func Middleware(next http.Handler, logger *slog.Logger,
 		w.Header().Set(HeaderID, in.id)
 		rec := &recorder{ResponseWriter: w}
 
+		// Deferred, so that a request whose handler panics is logged
+		// too, as the 500 the server turns the panic into.
+		panicked := true
+		defer func() {
+			status := rec.statusCode()
+			if panicked && rec.status == 0 {
+				status = http.StatusInternalServerError
+			}
+			logger.LogAttrs(r.Context(), level(status), "request",
+				slog.String("method", r.Method),
+				slog.String("path", r.URL.Path),
+				slog.Int("status", status),
+				slog.Float64("duration_ms", milliseconds(time.Since(start))),
+				slog.Int64("bytes", rec.bytes),
+				slog.String("request_id", in.id),
+				slog.String("remote_addr", in.addr),
+			)
+		}()
 		next.ServeHTTP(rec, r.WithContext(
 			context.WithValue(r.Context(), ctxKey{}, in)))
-
-		logger.LogAttrs(r.Context(), level(rec.statusCode()), "request",
-			slog.String("method", r.Method),
-			slog.String("path", r.URL.Path),
-			slog.Int("status", rec.statusCode()),
-			slog.Float64("duration_ms", milliseconds(time.Since(start))),
-			slog.Int64("bytes", rec.bytes),
-			slog.String("request_id", in.id),
-			slog.String("remote_addr", in.addr),
-		)
+		panicked = false
 	})
 }
 

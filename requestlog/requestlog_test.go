@@ -338,3 +338,27 @@ func TestParseTrusted_RejectsBadEntries(t *testing.T) {
 		t.Errorf("error = %v, want it to name the entry", err)
 	}
 }
+
+func TestMiddleware_LogsAPanickingRequestAsError(t *testing.T) {
+	t.Parallel()
+	var logs syncBuffer
+	logger := slog.New(slog.NewJSONHandler(&logs, nil))
+	h := Middleware(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+		panic("handler bug")
+	}), logger, nil)
+
+	func() {
+		defer func() {
+			if p := recover(); p != "handler bug" {
+				t.Errorf("recovered %v, want the handler's panic", p)
+			}
+		}()
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/p", nil))
+	}()
+
+	lines := decodeLines(t, logs.String())
+	if len(lines) != 1 || lines[0]["level"] != "ERROR" ||
+		lines[0]["status"] != float64(500) || lines[0]["path"] != "/p" {
+		t.Errorf("log lines = %v, want one ERROR line with status 500 for /p", lines)
+	}
+}
