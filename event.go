@@ -59,8 +59,11 @@ type EventFilter struct {
 	Ref        string
 	Since      time.Time
 	Until      time.Time
-	BeforeID   int64 // keyset cursor: only events with a smaller id
-	Limit      int   // 0: DefaultLimit
+	// Search keeps events whose event type, ref or payload text holds
+	// every word of it.
+	Search   string
+	BeforeID int64 // keyset cursor: only events with a smaller id
+	Limit    int   // 0: DefaultLimit
 }
 
 // DefaultLimit is how many rows a listing returns when none is asked for.

@@ -17,6 +17,7 @@ const (
 	CauseBadSignature     Cause = "bad_signature"
 	CauseStaleTimestamp   Cause = "stale_timestamp"
 	CauseRateLimited      Cause = "rate_limited"
+	CauseFailedLogin      Cause = "failed_login"
 )
 
 // Rejection records a request that was turned away. It never holds the
@@ -34,8 +35,11 @@ type Rejection struct {
 
 // RejectionFilter selects rejections, newest first.
 type RejectionFilter struct {
-	Cause    Cause
-	Since    time.Time
-	BeforeID int64 // keyset cursor: only rows with a smaller id
-	Limit    int
+	Cause      Cause
+	RemoteAddr string
+	Path       string
+	Since      time.Time
+	Until      time.Time
+	BeforeID   int64 // keyset cursor: only rows with a smaller id
+	Limit      int
 }
