@@ -1,6 +1,9 @@
 package connectors
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // EventStore keeps events, their deliveries and their history.
 type EventStore interface {
@@ -26,6 +29,78 @@ type EventStore interface {
 	// A move the state table forbids, or one whose From no longer holds,
 	// changes nothing and returns an EINVALID or ECONFLICT error.
 	MoveEvent(ctx context.Context, m Move) (Event, error)
+
+	// SetNotes replaces the event's notes and records the edit, in one
+	// transaction.
+	SetNotes(ctx context.Context, eventID int64, notes string, by Actor) (Event, error)
+
+	// NoteEdits returns the edits of the event's notes, oldest first.
+	NoteEdits(ctx context.Context, eventID int64) ([]NoteEdit, error)
+}
+
+// StatsStore counts events for the dashboard and the grouped list.
+type StatsStore interface {
+	// CountEvents counts the events that f selects (its BeforeID and
+	// Limit aside) by the given grouping, largest group first.
+	CountEvents(ctx context.Context, f EventFilter, by GroupBy) ([]Count, error)
+
+	// EventSeries counts the events received in each step of the range,
+	// by their current state, oldest first; empty buckets are left out.
+	EventSeries(ctx context.Context, f SeriesFilter) ([]Bucket, error)
+
+	// LastChange returns the newest event id and the latest update.
+	LastChange(ctx context.Context) (Change, error)
+}
+
+// UserStore keeps the operators of the admin interface.
+type UserStore interface {
+	// CreateUser adds a user; an e-mail in use is ECONFLICT, an unknown
+	// company ENOTFOUND.
+	CreateUser(ctx context.Context, u NewUser) (User, error)
+	// CreateFirstUser adds u only when there is no user at all, and is
+	// ECONFLICT otherwise: the first-run setup works once.
+	CreateFirstUser(ctx context.Context, u NewUser) (User, error)
+	// User returns the user with the given id, or ENOTFOUND.
+	User(ctx context.Context, id int64) (User, error)
+	// UserPassword returns the user with the given e-mail and their
+	// password hash, or ENOTFOUND.
+	UserPassword(ctx context.Context, email string) (User, []byte, error)
+	Users(ctx context.Context) ([]User, error)
+	// SetUserDisabled disables or enables a user; disabling ends their
+	// sessions.
+	SetUserDisabled(ctx context.Context, id int64, disabled bool) error
+	CountUsers(ctx context.Context) (int, error)
+}
+
+// SessionStore keeps signed-in sessions.
+type SessionStore interface {
+	CreateSession(ctx context.Context, s Session) error
+	// Session returns the session with the given id, or ENOTFOUND when
+	// there is none or it has expired.
+	Session(ctx context.Context, id string) (Session, error)
+	DeleteSession(ctx context.Context, id string) error
+}
+
+// TokenStore keeps company tokens, by hash.
+type TokenStore interface {
+	// CreateToken adds a token; an unknown company is ENOTFOUND.
+	CreateToken(ctx context.Context, t NewToken) (Token, error)
+	// TokenByHash returns the token in force with the given hash, or
+	// ENOTFOUND (a revoked token is not found).
+	TokenByHash(ctx context.Context, hash string) (Token, error)
+	// Tokens returns the tokens of the companies (nil: all), newest first.
+	Tokens(ctx context.Context, companyIDs []int64) ([]Token, error)
+	// Token returns the token with the given id, revoked or not.
+	Token(ctx context.Context, id int64) (Token, error)
+	RevokeToken(ctx context.Context, id int64) error
+	// TouchToken sets the token's last-used time.
+	TouchToken(ctx context.Context, id int64, at time.Time) error
+}
+
+// AuditStore keeps the log of operator actions.
+type AuditStore interface {
+	RecordAudit(ctx context.Context, e AuditEntry) error
+	AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
 }
 
 // RejectionStore keeps the requests that were turned away.
@@ -49,6 +124,11 @@ type Store interface {
 	EventStore
 	RejectionStore
 	CompanyStore
+	StatsStore
+	UserStore
+	SessionStore
+	TokenStore
+	AuditStore
 
 	// Ping returns nil when the store can be read and written.
 	Ping(ctx context.Context) error

@@ -135,10 +135,9 @@ func scanEvent(row scanner) (connectors.Event, error) {
 
 // Events returns the events that match f, newest first.
 func (s *Store) Events(ctx context.Context, f connectors.EventFilter) ([]connectors.Event, error) {
-	where, args := eventConditions(f)
-	q := `SELECT` + eventColumns + `
-FROM events` + whereClause(where) + `
-ORDER BY id DESC
+	from, where, args := eventQuery(f)
+	q := `SELECT` + qualified(eventColumns) + from + whereClause(where) + `
+ORDER BY e.id DESC
 LIMIT ?`
 	args = append(args, connectors.Bounded(f.Limit))
 
@@ -159,6 +158,45 @@ LIMIT ?`
 	return list, rows.Err()
 }
 
+// qualified prefixes each column of a list with the events alias e.
+func qualified(columns string) string {
+	parts := strings.Split(columns, ",")
+	for i, p := range parts {
+		parts[i] = strings.Replace(p, strings.TrimSpace(p), "e."+strings.TrimSpace(p), 1)
+	}
+	return strings.Join(parts, ",")
+}
+
+// eventQuery returns the FROM clause and conditions that select f's
+// events as e. A search walks the full-text index newest first, joined to
+// the events, so that a page stops after its rows whatever the table's
+// size.
+func eventQuery(f connectors.EventFilter) (string, []string, []any) {
+	where, args := eventConditions(f)
+	match := searchQuery(f.Search)
+	if match == "" {
+		return "\nFROM events e", where, args
+	}
+	where = append([]string{"events_fts MATCH ?"}, where...)
+	args = append([]any{match}, args...)
+	if f.BeforeID > 0 {
+		where = append(where, "events_fts.rowid < ?")
+		args = append(args, f.BeforeID)
+	}
+	return "\nFROM events_fts\nJOIN events e ON e.id = events_fts.rowid", where, args
+}
+
+// searchQuery turns what an operator typed into an FTS5 query: every word
+// must appear, each taken as a quoted phrase so that no word is read as
+// query syntax.
+func searchQuery(text string) string {
+	var terms []string
+	for _, w := range strings.Fields(text) {
+		terms = append(terms, `"`+strings.ReplaceAll(w, `"`, `""`)+`"`)
+	}
+	return strings.Join(terms, " ")
+}
+
 func eventConditions(f connectors.EventFilter) ([]string, []any) {
 	var where []string
 	var args []any
@@ -167,35 +205,29 @@ func eventConditions(f connectors.EventFilter) ([]string, []any) {
 		args = append(args, arg)
 	}
 	if f.CompanyIDs != nil {
-		marks := strings.TrimSuffix(strings.Repeat("?, ", len(f.CompanyIDs)), ", ")
-		if len(f.CompanyIDs) == 0 {
-			marks = "NULL"
-		}
-		where = append(where, "company_id IN ("+marks+")")
-		for _, id := range f.CompanyIDs {
-			args = append(args, id)
-		}
+		cond, ids := inList("e.company_id", f.CompanyIDs)
+		where, args = append(where, cond), append(args, ids...)
 	}
 	if f.State != "" {
-		add("state = ?", string(f.State))
+		add("e.state = ?", string(f.State))
 	}
 	if f.Source != "" {
-		add("source = ?", string(f.Source))
+		add("e.source = ?", string(f.Source))
 	}
 	if f.EventType != "" {
-		add("event_type = ?", f.EventType)
+		add("e.event_type = ?", f.EventType)
 	}
 	if f.Ref != "" {
-		add("ref = ?", f.Ref)
+		add("e.ref = ?", f.Ref)
 	}
 	if !f.Since.IsZero() {
-		add("received_at >= ?", formatTime(f.Since))
+		add("e.received_at >= ?", formatTime(f.Since))
 	}
 	if !f.Until.IsZero() {
-		add("received_at < ?", formatTime(f.Until))
+		add("e.received_at < ?", formatTime(f.Until))
 	}
 	if f.BeforeID > 0 {
-		add("id < ?", f.BeforeID)
+		add("e.id < ?", f.BeforeID)
 	}
 	return where, args
 }

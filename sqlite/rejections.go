@@ -34,9 +34,21 @@ func (s *Store) Rejections(ctx context.Context, f connectors.RejectionFilter) ([
 		where = append(where, "cause = ?")
 		args = append(args, string(f.Cause))
 	}
+	if f.RemoteAddr != "" {
+		where = append(where, "remote_addr = ?")
+		args = append(args, f.RemoteAddr)
+	}
+	if f.Path != "" {
+		where = append(where, "path = ?")
+		args = append(args, f.Path)
+	}
 	if !f.Since.IsZero() {
 		where = append(where, "at >= ?")
 		args = append(args, formatTime(f.Since))
+	}
+	if !f.Until.IsZero() {
+		where = append(where, "at < ?")
+		args = append(args, formatTime(f.Until))
 	}
 	if f.BeforeID > 0 {
 		where = append(where, "id < ?")

@@ -40,6 +40,16 @@ func Run(t *testing.T, open Opener) {
 		{"Rejections_RecordAndFilter", testRejections},
 		{"Companies_CreateListGet", testCompanies},
 		{"Ping_FailsAfterClose", testPingAfterClose},
+		{"Users_CreateGetList", testUsers},
+		{"Users_FirstOnlyOnce", testFirstUserOnce},
+		{"Sessions_ExpireAndEnd", testSessions},
+		{"Tokens_ByHashTouchRevoke", testTokens},
+		{"Audit_RecordAndFilter", testAudit},
+		{"Notes_EditsRecorded", testNotes},
+		{"Events_Search", testSearch},
+		{"CountEvents_AndSeries", testCounts},
+		{"LastChange_FollowsEvents", testLastChange},
+		{"Rejections_FilterByAddressPathTime", testRejectionFilters},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
