@@ -1,0 +1,293 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	connectors "github.com/ipai-ai/ipai-connectors"
+)
+
+// emptyPayload is stored for an event that came without one.
+var emptyPayload = []byte("{}")
+
+// createEventSQL writes an event, its arrival in the history and its
+// delivery in one statement: one round trip per event inside the shared
+// transaction of a group commit.
+const createEventSQL = `
+WITH event AS (
+    INSERT INTO events (
+        company_id, source, source_name, event_type, ref,
+        payload, received_at, updated_at
+    )
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+    RETURNING id
+), arrival AS (
+    INSERT INTO event_history (
+        event_id, received_at, from_state, to_state, at, actor, reason
+    )
+    SELECT id, $7, NULL, 'received', $7, 'system', ''
+    FROM event
+), delivery AS (
+    INSERT INTO deliveries (
+        event_id, received_at, remote_addr, method, path, headers, body
+    )
+    SELECT id, $7, $8, $9, $10, $11, $12
+    FROM event
+)
+SELECT id FROM event`
+
+// CreateEvent stores e in state received, with its delivery and its first
+// history row, and returns its id once the commit that holds it is done.
+func (s *Store) CreateEvent(ctx context.Context, e connectors.NewEvent) (int64, error) {
+	if err := checkNewEvent(e); err != nil {
+		return 0, err
+	}
+	payload := []byte(e.Payload)
+	if len(payload) == 0 {
+		payload = emptyPayload
+	}
+	headers, err := json.Marshal(e.Delivery.Header)
+	if err != nil {
+		return 0, fmt.Errorf("encode delivery headers: %w", err)
+	}
+	at := now()
+	d := e.Delivery
+
+	var id int64
+	insert := func(ctx context.Context, tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, createEventSQL,
+			e.CompanyID, string(e.Source), e.SourceName, e.EventType, e.Ref,
+			payload, at, d.RemoteAddr, d.Method, d.Path, string(headers),
+			nonNil(d.Body),
+		).Scan(&id)
+	}
+	err = s.writer.Do(ctx, insert)
+	if isNoPartition(err) {
+		// The month has no partition yet: the daily upkeep has not run
+		// since the clock passed the months made ahead. Make it and
+		// try once more rather than refuse the event.
+		if err = s.EnsurePartitions(ctx, at); err == nil {
+			err = s.writer.Do(ctx, insert)
+		}
+	}
+	if isForeignKeyViolation(err) {
+		return 0, connectors.Errorf(connectors.ENOTFOUND,
+			"company %d not found", e.CompanyID)
+	}
+	if err != nil {
+		return 0, storeError("create event", err)
+	}
+	return id, nil
+}
+
+func checkNewEvent(e connectors.NewEvent) error {
+	switch {
+	case e.CompanyID <= 0:
+		return connectors.Errorf(connectors.EINVALID, "an event needs a company")
+	case !e.Source.Valid():
+		return connectors.Errorf(connectors.EINVALID, "unknown source %q", e.Source)
+	case strings.TrimSpace(e.EventType) == "":
+		return connectors.Errorf(connectors.EINVALID, "an event needs an event type")
+	}
+	return nil
+}
+
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
+
+const eventColumns = `
+    id, company_id, source, source_name, event_type, ref, state, payload,
+    error_message, notes, received_at, processed_at, updated_at`
+
+type scanner interface{ Scan(dest ...any) error }
+
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Event returns the event with the given id.
+func (s *Store) Event(ctx context.Context, id int64) (connectors.Event, error) {
+	return eventByID(ctx, s.pool, id)
+}
+
+func eventByID(ctx context.Context, q querier, id int64) (connectors.Event, error) {
+	row := q.QueryRowContext(ctx,
+		`SELECT`+eventColumns+` FROM events WHERE id = $1`, id)
+	e, err := scanEvent(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return e, connectors.Errorf(connectors.ENOTFOUND, "event %d not found", id)
+	}
+	if err != nil {
+		return e, storeError(fmt.Sprintf("event %d", id), err)
+	}
+	return e, nil
+}
+
+func scanEvent(row scanner) (connectors.Event, error) {
+	var e connectors.Event
+	var source, state string
+	var received, processed, updated sql.NullTime
+	var payload []byte
+	err := row.Scan(&e.ID, &e.CompanyID, &source, &e.SourceName,
+		&e.EventType, &e.Ref, &state, &payload, &e.ErrorMessage, &e.Notes,
+		&received, &processed, &updated)
+	if err != nil {
+		return e, err
+	}
+	e.Source = connectors.Source(source)
+	e.State = connectors.State(state)
+	e.Payload = json.RawMessage(payload)
+	e.ReceivedAt, e.ProcessedAt, e.UpdatedAt = utc(received), utc(processed), utc(updated)
+	return e, nil
+}
+
+// Events returns the events that match f, newest first.
+func (s *Store) Events(ctx context.Context, f connectors.EventFilter) ([]connectors.Event, error) {
+	var w where
+	eventConditions(&w, f)
+	q := `SELECT` + eventColumns + `
+FROM events` + w.clause() + `
+ORDER BY id DESC
+LIMIT ` + w.arg(connectors.Bounded(f.Limit))
+
+	rows, err := s.pool.QueryContext(ctx, q, w.args...)
+	if err != nil {
+		return nil, storeError("list events", err)
+	}
+	defer rows.Close()
+
+	var list []connectors.Event
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, storeError("list events", err)
+		}
+		list = append(list, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, storeError("list events", err)
+	}
+	return list, nil
+}
+
+func eventConditions(w *where, f connectors.EventFilter) {
+	if f.CompanyIDs != nil {
+		w.add("company_id = ANY(%s)", f.CompanyIDs)
+	}
+	if f.State != "" {
+		w.add("state = %s", string(f.State))
+	}
+	if f.Source != "" {
+		w.add("source = %s", string(f.Source))
+	}
+	if f.EventType != "" {
+		w.add("event_type = %s", f.EventType)
+	}
+	if f.Ref != "" {
+		w.add("ref = %s", f.Ref)
+	}
+	if !f.Since.IsZero() {
+		w.add("received_at >= %s", f.Since.UTC())
+	}
+	if !f.Until.IsZero() {
+		w.add("received_at < %s", f.Until.UTC())
+	}
+	if f.BeforeID > 0 {
+		w.add("id < %s", f.BeforeID)
+	}
+}
+
+// where gathers the conditions of a query and numbers their parameters.
+type where struct {
+	conds []string
+	args  []any
+}
+
+// arg adds a parameter and returns its placeholder.
+func (w *where) arg(v any) string {
+	w.args = append(w.args, v)
+	return "$" + strconv.Itoa(len(w.args))
+}
+
+// add adds a condition whose one %s is the placeholder of v.
+func (w *where) add(cond string, v any) {
+	w.conds = append(w.conds, fmt.Sprintf(cond, w.arg(v)))
+}
+
+func (w *where) clause() string {
+	if len(w.conds) == 0 {
+		return ""
+	}
+	return "\nWHERE " + strings.Join(w.conds, "\n  AND ")
+}
+
+// Delivery returns the request that carried the event.
+func (s *Store) Delivery(ctx context.Context, eventID int64) (connectors.Delivery, error) {
+	var d connectors.Delivery
+	var headers string
+	err := s.pool.QueryRowContext(ctx, `
+SELECT remote_addr, method, path, headers, body
+FROM deliveries
+WHERE event_id = $1`, eventID,
+	).Scan(&d.RemoteAddr, &d.Method, &d.Path, &headers, &d.Body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, connectors.Errorf(connectors.ENOTFOUND,
+			"no delivery kept for event %d", eventID)
+	}
+	if err != nil {
+		return d, storeError(fmt.Sprintf("delivery of event %d", eventID), err)
+	}
+	if err := json.Unmarshal([]byte(headers), &d.Header); err != nil {
+		return d, fmt.Errorf("delivery of event %d: headers: %w", eventID, err)
+	}
+	return d, nil
+}
+
+// History returns the event's moves, oldest first.
+func (s *Store) History(ctx context.Context, eventID int64) ([]connectors.Transition, error) {
+	rows, err := s.pool.QueryContext(ctx, `
+SELECT id, event_id, from_state, to_state, at, actor, reason
+FROM event_history
+WHERE event_id = $1
+ORDER BY id`, eventID)
+	if err != nil {
+		return nil, storeError(fmt.Sprintf("history of event %d", eventID), err)
+	}
+	defer rows.Close()
+
+	var list []connectors.Transition
+	for rows.Next() {
+		t, err := scanTransition(rows)
+		if err != nil {
+			return nil, storeError(fmt.Sprintf("history of event %d", eventID), err)
+		}
+		list = append(list, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, storeError(fmt.Sprintf("history of event %d", eventID), err)
+	}
+	return list, nil
+}
+
+func scanTransition(row scanner) (connectors.Transition, error) {
+	var t connectors.Transition
+	var from sql.NullString
+	var to, actor string
+	var at sql.NullTime
+	err := row.Scan(&t.ID, &t.EventID, &from, &to, &at, &actor, &t.Reason)
+	if err != nil {
+		return t, err
+	}
+	t.From, t.To = connectors.State(from.String), connectors.State(to)
+	t.Actor, t.At = connectors.Actor(actor), utc(at)
+	return t, nil
+}

@@ -1,0 +1,76 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+
+	connectors "github.com/ipai-ai/ipai-connectors"
+)
+
+const insertRejectionSQL = `
+INSERT INTO rejections (
+    at, remote_addr, path, source, cause, detail, request_id
+)
+VALUES ($1, $2, $3, $4, $5, $6, $7)`
+
+// RecordRejection stores r. A zero At is taken as now. Rejections go
+// through the group-commit writer: a flood of bad requests is when they
+// arrive in numbers.
+func (s *Store) RecordRejection(ctx context.Context, r connectors.Rejection) error {
+	if r.At.IsZero() {
+		r.At = now()
+	}
+	err := s.writer.Do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, insertRejectionSQL,
+			r.At.UTC(), r.RemoteAddr, r.Path, r.Source,
+			string(r.Cause), r.Detail, r.RequestID)
+		return err
+	})
+	if err != nil {
+		return storeError("record rejection", err)
+	}
+	return nil
+}
+
+// Rejections returns the rejections that match f, newest first.
+func (s *Store) Rejections(ctx context.Context, f connectors.RejectionFilter) ([]connectors.Rejection, error) {
+	var w where
+	if f.Cause != "" {
+		w.add("cause = %s", string(f.Cause))
+	}
+	if !f.Since.IsZero() {
+		w.add("at >= %s", f.Since.UTC())
+	}
+	if f.BeforeID > 0 {
+		w.add("id < %s", f.BeforeID)
+	}
+	q := `
+SELECT id, at, remote_addr, path, source, cause, detail, request_id
+FROM rejections` + w.clause() + `
+ORDER BY id DESC
+LIMIT ` + w.arg(connectors.Bounded(f.Limit))
+
+	rows, err := s.pool.QueryContext(ctx, q, w.args...)
+	if err != nil {
+		return nil, storeError("list rejections", err)
+	}
+	defer rows.Close()
+
+	var list []connectors.Rejection
+	for rows.Next() {
+		var r connectors.Rejection
+		var at sql.NullTime
+		var cause string
+		err := rows.Scan(&r.ID, &at, &r.RemoteAddr, &r.Path, &r.Source,
+			&cause, &r.Detail, &r.RequestID)
+		if err != nil {
+			return nil, storeError("list rejections", err)
+		}
+		r.Cause, r.At = connectors.Cause(cause), utc(at)
+		list = append(list, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, storeError("list rejections", err)
+	}
+	return list, nil
+}
