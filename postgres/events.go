@@ -204,7 +204,19 @@ func eventConditions(w *where, f connectors.EventFilter) {
 	if f.BeforeID > 0 {
 		w.add("id < %s", f.BeforeID)
 	}
+	// Search keeps events whose text holds every word, in any case.
+	// The text is read row by row, newest first, until the page is full.
+	// TODO: an index for search (pg_trgm or a tsvector); a rare word
+	// reads every event before the cursor.
+	for _, word := range strings.Fields(f.Search) {
+		w.add(searchText+" > 0", strings.ToLower(word))
+	}
 }
+
+// searchText finds %s in what search reads of an event. encode(...,
+// 'escape') reads any payload as text, even bytes that are not UTF-8.
+const searchText = `strpos(lower(event_type || ' ' || ref || ' ' ||
+    encode(payload, 'escape')), %s)`
 
 // where gathers the conditions of a query and numbers their parameters.
 type where struct {

@@ -38,8 +38,17 @@ func (s *Store) Rejections(ctx context.Context, f connectors.RejectionFilter) ([
 	if f.Cause != "" {
 		w.add("cause = %s", string(f.Cause))
 	}
+	if f.RemoteAddr != "" {
+		w.add("remote_addr = %s", f.RemoteAddr)
+	}
+	if f.Path != "" {
+		w.add("path = %s", f.Path)
+	}
 	if !f.Since.IsZero() {
 		w.add("at >= %s", f.Since.UTC())
+	}
+	if !f.Until.IsZero() {
+		w.add("at < %s", f.Until.UTC())
 	}
 	if f.BeforeID > 0 {
 		w.add("id < %s", f.BeforeID)
