@@ -29,8 +29,15 @@ var ErrClosed = errors.New("groupcommit: writer is closed")
 
 type request struct {
 	ctx  context.Context
-	op   Op
+	op   Op      // set for Do
+	kind flusher // set for Group.Add, with item
+	item any
 	done chan error
+}
+
+// flusher writes the items of one Group that share a transaction.
+type flusher interface {
+	flush(ctx context.Context, tx *sql.Tx, items []any) error
 }
 
 // Writer runs operations in shared transactions on one database handle.
@@ -67,8 +74,11 @@ func New(db *sql.DB, maxBatch int, logger *slog.Logger) *Writer {
 // returns after that transaction has committed or failed. The error is
 // op's own error, or the commit's.
 func (w *Writer) Do(ctx context.Context, op Op) error {
-	req := &request{ctx: ctx, op: op, done: make(chan error, 1)}
+	return w.send(&request{ctx: ctx, op: op, done: make(chan error, 1)})
+}
 
+func (w *Writer) send(req *request) error {
+	ctx := req.ctx
 	w.mu.RLock()
 	if w.closed {
 		w.mu.RUnlock()
@@ -167,15 +177,67 @@ func (w *Writer) runTx(batch []*request) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	for _, req := range batch {
-		opCtx := context.WithoutCancel(req.ctx)
-		if err := req.op(opCtx, tx); err != nil {
-			_ = tx.Rollback()
-			return err
-		}
+	if err := runBatch(ctx, tx, batch); err != nil {
+		_ = tx.Rollback()
+		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// runBatch runs the plain ops in order, then each group's items in one
+// flush per group.
+func runBatch(ctx context.Context, tx *sql.Tx, batch []*request) error {
+	var kinds []flusher
+	items := map[flusher][]any{}
+	for _, req := range batch {
+		if req.kind != nil {
+			if _, seen := items[req.kind]; !seen {
+				kinds = append(kinds, req.kind)
+			}
+			items[req.kind] = append(items[req.kind], req.item)
+			continue
+		}
+		if err := req.op(context.WithoutCancel(req.ctx), tx); err != nil {
+			return err
+		}
+	}
+	for _, k := range kinds {
+		if err := k.flush(ctx, tx, items[k]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Group is a kind of item written many at a time: the items of a Group
+// that share a transaction are handed to its flush function in one call,
+// so that it can write them with one statement instead of one each.
+type Group[T any] struct {
+	w  *Writer
+	fn func(ctx context.Context, tx *sql.Tx, items []T) error
+}
+
+// NewGroup returns a Group on w whose items are written by fn. fn must
+// write every item or return an error; like an Op, it may run again on
+// fewer items after a rollback, so it sets results on the items
+// themselves, and only read after Add returns.
+func NewGroup[T any](w *Writer, fn func(ctx context.Context, tx *sql.Tx, items []T) error) *Group[T] {
+	return &Group[T]{w: w, fn: fn}
+}
+
+// Add writes item in a transaction, possibly shared, and returns after
+// that transaction has committed or failed.
+func (g *Group[T]) Add(ctx context.Context, item T) error {
+	return g.w.send(&request{ctx: ctx, kind: g, item: item, done: make(chan error, 1)})
+}
+
+func (g *Group[T]) flush(ctx context.Context, tx *sql.Tx, items []any) error {
+	typed := make([]T, len(items))
+	for i, it := range items {
+		typed[i] = it.(T)
+	}
+	return g.fn(ctx, tx, typed)
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	connectors "github.com/ipai-ai/ipai-connectors"
@@ -20,36 +21,16 @@ func (s *Store) CreateEvent(ctx context.Context, e connectors.NewEvent) (int64, 
 	if err := checkNewEvent(e); err != nil {
 		return 0, err
 	}
-	payload := []byte(e.Payload)
-	if len(payload) == 0 {
-		payload = emptyPayload
+	row := &eventRow{NewEvent: e, at: formatTime(now())}
+	if len(row.Payload) == 0 {
+		row.Payload = emptyPayload
 	}
-	headers, err := json.Marshal(e.Delivery.Header)
-	if err != nil {
+	var err error
+	if row.headers, err = json.Marshal(e.Delivery.Header); err != nil {
 		return 0, fmt.Errorf("encode delivery headers: %w", err)
 	}
-	at := formatTime(now())
-	d := e.Delivery
 
-	var id int64
-	err = s.writer.Do(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		err := tx.StmtContext(ctx, s.stmts.insertEvent).QueryRowContext(ctx,
-			e.CompanyID, string(e.Source), e.SourceName, e.EventType, e.Ref,
-			payload, at, at,
-		).Scan(&id)
-		if err != nil {
-			return err
-		}
-		_, err = tx.StmtContext(ctx, s.stmts.insertHistory).ExecContext(ctx,
-			id, nil, string(connectors.StateReceived), at,
-			string(connectors.ActorSystem), "")
-		if err != nil {
-			return err
-		}
-		_, err = tx.StmtContext(ctx, s.stmts.insertDelivery).ExecContext(ctx,
-			id, d.RemoteAddr, d.Method, d.Path, headers, nonNil(d.Body))
-		return err
-	})
+	err = s.events.Add(ctx, row)
 	if isForeignKeyViolation(err) {
 		return 0, connectors.Errorf(connectors.ENOTFOUND,
 			"company %d not found", e.CompanyID)
@@ -57,7 +38,100 @@ func (s *Store) CreateEvent(ctx context.Context, e connectors.NewEvent) (int64, 
 	if err != nil {
 		return 0, fmt.Errorf("create event: %w", err)
 	}
-	return id, nil
+	return row.id, nil
+}
+
+// eventRow is an event waiting for the group commit that writes it.
+type eventRow struct {
+	connectors.NewEvent
+	at      string
+	headers []byte
+	id      int64 // set by insertEvents
+}
+
+// insertEvents writes the events of one group commit with one statement
+// per table: with many events waiting, parsing and planning three
+// statements per event would cost more than the writes themselves.
+func insertEvents(ctx context.Context, tx *sql.Tx, rows []*eventRow) error {
+	ids, err := insertEventRows(ctx, tx, rows)
+	if err != nil {
+		return err
+	}
+	for i, r := range rows {
+		r.id = ids[i]
+	}
+
+	history := make([]any, 0, 2*len(rows))
+	deliveries := make([]any, 0, 6*len(rows))
+	for _, r := range rows {
+		d := r.Delivery
+		history = append(history, r.id, r.at)
+		deliveries = append(deliveries,
+			r.id, d.RemoteAddr, d.Method, d.Path, r.headers, nonNil(d.Body))
+	}
+	_, err = tx.ExecContext(ctx, `
+INSERT INTO event_history (event_id, from_state, to_state, at, actor, reason)
+VALUES `+values("(?, NULL, 'received', ?, 'system', '')", len(rows)), history...)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `
+INSERT INTO deliveries (event_id, remote_addr, method, path, headers, body)
+VALUES `+values("(?, ?, ?, ?, ?, ?)", len(rows)), deliveries...)
+	return err
+}
+
+// insertEventRows inserts the events and returns their ids in the order
+// of rows. SQLite inserts the rows of a VALUES list in order and
+// AUTOINCREMENT gives each a larger id than the last, so the ids, sorted,
+// line up with rows.
+func insertEventRows(ctx context.Context, tx *sql.Tx, rows []*eventRow) ([]int64, error) {
+	args := make([]any, 0, 8*len(rows))
+	for _, r := range rows {
+		args = append(args, r.CompanyID, string(r.Source), r.SourceName,
+			r.EventType, r.Ref, []byte(r.Payload), r.at, r.at)
+	}
+	res, err := tx.QueryContext(ctx, `
+INSERT INTO events (
+    company_id, source, source_name, event_type, ref,
+    payload, received_at, updated_at
+)
+VALUES `+values("(?, ?, ?, ?, ?, ?, ?, ?)", len(rows))+`
+RETURNING id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Close()
+
+	ids := make([]int64, 0, len(rows))
+	for res.Next() {
+		var id int64
+		if err := res.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	if err := res.Err(); err != nil {
+		return nil, err
+	}
+	if len(ids) != len(rows) {
+		return nil, fmt.Errorf("inserted %d events, got %d ids", len(rows), len(ids))
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
+// values repeats a VALUES tuple n times.
+func values(tuple string, n int) string {
+	var b strings.Builder
+	b.Grow(n * (len(tuple) + 2))
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(tuple)
+	}
+	return b.String()
 }
 
 func checkNewEvent(e connectors.NewEvent) error {
@@ -284,6 +358,10 @@ ORDER BY id`, eventID)
 	return list, rows.Err()
 }
 
+const insertHistorySQL = `
+INSERT INTO event_history (event_id, from_state, to_state, at, actor, reason)
+VALUES (?, ?, ?, ?, ?, ?)`
+
 // moveEventSQL applies a move only from the state it was checked against.
 // The error message is set on failed, kept on ignored, cleared otherwise;
 // processed_at is set on processed and cleared on any other state.
@@ -323,7 +401,7 @@ func (s *Store) MoveEvent(ctx context.Context, m connectors.Move) (connectors.Ev
 		if err != nil {
 			return err
 		}
-		_, err = tx.StmtContext(ctx, s.stmts.insertHistory).ExecContext(ctx,
+		_, err = tx.ExecContext(ctx, insertHistorySQL,
 			m.EventID, from, string(m.To), at, string(m.Actor), m.Reason)
 		if err != nil {
 			return err

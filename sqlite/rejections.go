@@ -14,16 +14,26 @@ func (s *Store) RecordRejection(ctx context.Context, r connectors.Rejection) err
 	if r.At.IsZero() {
 		r.At = now()
 	}
-	err := s.writer.Do(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		_, err := tx.StmtContext(ctx, s.stmts.insertRejection).ExecContext(ctx,
-			formatTime(r.At), r.RemoteAddr, r.Path, r.Source,
-			string(r.Cause), r.Detail, r.RequestID)
-		return err
-	})
-	if err != nil {
+	if err := s.rejections.Add(ctx, r); err != nil {
 		return fmt.Errorf("record rejection: %w", err)
 	}
 	return nil
+}
+
+// insertRejections writes the rejections of one group commit at once: a
+// flood of refused requests must not cost a statement each.
+func insertRejections(ctx context.Context, tx *sql.Tx, list []connectors.Rejection) error {
+	args := make([]any, 0, 7*len(list))
+	for _, r := range list {
+		args = append(args, formatTime(r.At), r.RemoteAddr, r.Path, r.Source,
+			string(r.Cause), r.Detail, r.RequestID)
+	}
+	_, err := tx.ExecContext(ctx, `
+INSERT INTO rejections (
+    at, remote_addr, path, source, cause, detail, request_id
+)
+VALUES `+values("(?, ?, ?, ?, ?, ?, ?)", len(list)), args...)
+	return err
 }
 
 // Rejections returns the rejections that match f, newest first.

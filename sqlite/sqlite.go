@@ -29,7 +29,8 @@ import (
 var migrations embed.FS
 
 // maxBatch bounds one group commit. Larger batches add little once the
-// fsync is shared, and keep the write lock for longer.
+// fsync is shared, and keep the write lock for longer. It also keeps the
+// multi-row inserts well under SQLite's limit of 32766 parameters.
 const maxBatch = 256
 
 // pragmas are set on every connection.
@@ -54,8 +55,10 @@ type Store struct {
 	write  *sql.DB // one connection: SQLite has one writer at a time
 	read   *sql.DB // a pool of query-only connections
 	writer *groupcommit.Writer
-	stmts  statements
 	logger *slog.Logger
+
+	events     *groupcommit.Group[*eventRow]
+	rejections *groupcommit.Group[connectors.Rejection]
 }
 
 var _ connectors.Store = (*Store)(nil)
@@ -97,10 +100,9 @@ func (s *Store) open(ctx context.Context) error {
 	if _, _, err := s.Migrate(ctx); err != nil {
 		return err
 	}
-	if err := s.stmts.prepare(ctx, s.write); err != nil {
-		return err
-	}
 	s.writer = groupcommit.New(s.write, maxBatch, s.logger)
+	s.events = groupcommit.NewGroup(s.writer, insertEvents)
+	s.rejections = groupcommit.NewGroup(s.writer, insertRejections)
 	return nil
 }
 
@@ -151,7 +153,6 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close commits what is queued and closes the file.
 func (s *Store) Close() error {
 	s.writer.Close()
-	s.stmts.close()
 	return errors.Join(s.write.Close(), s.read.Close())
 }
 
