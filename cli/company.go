@@ -8,7 +8,6 @@ import (
 	"text/tabwriter"
 
 	connectors "github.com/ipai-ai/ipai-connectors"
-	"github.com/ipai-ai/ipai-connectors/sqlite"
 )
 
 // companyJSON is a company as JSON.
@@ -39,7 +38,7 @@ func runCompanyCreate(ctx context.Context, env Env, args []string) error {
 		return cl.usageErr("a company needs a name")
 	}
 
-	return withStore(ctx, env, cfg, func(store *sqlite.Store) error {
+	return withStore(ctx, env, cfg, func(store hubStore) error {
 		c, err := store.CreateCompany(ctx, name)
 		if err != nil {
 			return fmt.Errorf("create company: %w", err)
@@ -65,7 +64,7 @@ func runCompanyList(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 
-	return withStore(ctx, env, cfg, func(store *sqlite.Store) error {
+	return withStore(ctx, env, cfg, func(store hubStore) error {
 		companies, err := store.Companies(ctx)
 		if err != nil {
 			return fmt.Errorf("list companies: %w", err)

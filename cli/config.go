@@ -21,6 +21,7 @@ type Config struct {
 	Token          connectors.Secret
 	Addr           string
 	DB             string
+	DBPoolSize     int
 	MaxBodyBytes   int64
 	TrustedProxies []netip.Prefix
 	LogFormat      string
@@ -54,8 +55,15 @@ var settings = []setting{
 	},
 	{
 		flag: "db", env: "IPAI_CONNECTORS_DB", def: "ipai-connectors.db",
-		help:  "the store: a SQLite file path",
+		help: "the store: a SQLite file path, or a PostgreSQL URL " +
+			"(postgres://user:password@host:5432/db?sslmode=require)",
 		apply: applyDB,
+	},
+	{
+		flag: "db-pool-size", env: "IPAI_CONNECTORS_DB_POOL_SIZE", def: "10",
+		help: "PostgreSQL only: the most connections one instance opens " +
+			"for reads and moves (ingest writes use one more)",
+		apply: applyDBPoolSize,
 	},
 	{
 		flag: "max-body-bytes", env: "IPAI_CONNECTORS_MAX_BODY_BYTES",
@@ -81,20 +89,20 @@ var settings = []setting{
 	},
 }
 
-// errPostgres is the answer to a PostgreSQL URL until that engine is built.
-var errPostgres = errors.New(
-	"PostgreSQL is not supported yet by this build; use a SQLite file path")
-
 func applyDB(c *Config, v string) error {
-	lower := strings.ToLower(v)
-	if strings.HasPrefix(lower, "postgres://") ||
-		strings.HasPrefix(lower, "postgresql://") {
-		return errPostgres
-	}
 	if v == "" {
-		return errors.New("want a SQLite file path")
+		return errors.New("want a SQLite file path or a PostgreSQL URL")
 	}
 	c.DB = v
+	return nil
+}
+
+func applyDBPoolSize(c *Config, v string) error {
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		return fmt.Errorf("%q is not a positive whole number of connections", v)
+	}
+	c.DBPoolSize = n
 	return nil
 }
 

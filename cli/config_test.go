@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"log/slog"
 	"net/netip"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	connectors "github.com/ipai-ai/ipai-connectors"
+	"github.com/ipai-ai/ipai-connectors/postgres/pgtest"
 )
 
 // resolveFor parses args for a command that declares every setting.
@@ -213,29 +215,59 @@ func TestConfig_BadNumberIsUsageError(t *testing.T) {
 	}
 }
 
-func TestConfig_RefusesPostgresURL(t *testing.T) {
+func TestConfig_PostgresURLOpensPostgres(t *testing.T) {
 	t.Parallel()
-	const want = "ipai-connectors: IPAI_CONNECTORS_DB (--db): " +
-		"PostgreSQL is not supported yet by this build; use a SQLite file path\n"
-	runs := [][]string{
-		{"events", "list", "--db", "postgres://hub@db.internal/hub"},
-		{"migrate", "--db", "POSTGRESQL://hub@db.internal/hub?sslmode=require"},
-	}
-	for _, args := range runs {
-		out := runCLI(t, nil, args...)
-		if out.code != ExitUsage {
-			t.Errorf("%v: exit code: got %d, want %d", args, out.code, ExitUsage)
-		}
-		if !strings.HasPrefix(out.stderr, want) {
-			t.Errorf("%v: stderr: got %q, want it to start with %q", args, out.stderr, want)
-		}
+	db := pgtest.URL(t)
+	out := runCLI(t, nil, "migrate", "--json", "--db", db, "--db-pool-size", "2")
+	wantOK(t, out)
+	// Opening the store migrates it, so migrate finds nothing to do.
+	if want := `{"from":2,"to":2}` + "\n"; out.stdout != want {
+		t.Errorf("migrate: got %q, want %q", out.stdout, want)
 	}
 
-	out := runCLI(t, map[string]string{
-		"IPAI_CONNECTORS_DB": "postgresql://localhost/hub",
-	}, "company", "list")
+	// The scheme is matched in any case, and from the environment too.
+	upper := "POSTGRESQL" + strings.TrimPrefix(db, "postgres")
+	out = runCLI(t, map[string]string{"IPAI_CONNECTORS_DB": upper},
+		"company", "create", "Acme")
+	wantOK(t, out)
+	out = runCLI(t, map[string]string{"IPAI_CONNECTORS_DB": db},
+		"company", "list", "--json")
+	wantOK(t, out)
+	var companies []struct{ Name string }
+	if err := json.Unmarshal([]byte(out.stdout), &companies); err != nil {
+		t.Fatalf("company list --json: %v in %q", err, out.stdout)
+	}
+	if len(companies) != 2 || companies[0].Name != "Default" ||
+		companies[1].Name != "Acme" {
+		t.Errorf("companies: got %+v, want Default then Acme", companies)
+	}
+}
+
+func TestConfig_UnreachablePostgresHidesPassword(t *testing.T) {
+	t.Parallel()
+	// Port 1 on loopback refuses at once: nothing listens there.
+	out := runCLI(t, nil, "company", "list",
+		"--db", "postgres://hub:s3cret-pw@127.0.0.1:1/hub?connect_timeout=2")
+	if out.code != ExitFail {
+		t.Errorf("exit code: got %d, want %d", out.code, ExitFail)
+	}
+	const want = "ipai-connectors: the store is unavailable\n"
+	if out.stderr != want {
+		t.Errorf("stderr: got %q, want %q", out.stderr, want)
+	}
+	if strings.Contains(out.stderr, "s3cret") {
+		t.Errorf("stderr shows the password: %q", out.stderr)
+	}
+}
+
+func TestConfig_BadPoolSizeIsUsageError(t *testing.T) {
+	t.Parallel()
+	out := runCLI(t, map[string]string{"IPAI_CONNECTORS_DB_POOL_SIZE": "0"},
+		"company", "list", "--db", testDB(t))
+	want := "ipai-connectors: IPAI_CONNECTORS_DB_POOL_SIZE (--db-pool-size): " +
+		`"0" is not a positive whole number of connections` + "\n"
 	if out.code != ExitUsage || !strings.HasPrefix(out.stderr, want) {
-		t.Errorf("from env: got exit %d and %q, want exit %d and %q",
+		t.Errorf("got exit %d and %q, want exit %d and %q",
 			out.code, out.stderr, ExitUsage, want)
 	}
 }

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	connectors "github.com/ipai-ai/ipai-connectors"
-	"github.com/ipai-ai/ipai-connectors/sqlite"
 )
 
 func runEventsList(ctx context.Context, env Env, args []string) error {
@@ -40,7 +39,7 @@ func runEventsList(ctx context.Context, env Env, args []string) error {
 		return cl.usageErr("%s", err)
 	}
 
-	return withStore(ctx, env, cfg, func(store *sqlite.Store) error {
+	return withStore(ctx, env, cfg, func(store hubStore) error {
 		events, err := store.Events(ctx, f)
 		if err != nil {
 			return fmt.Errorf("list events: %w", err)
@@ -187,7 +186,7 @@ func runEventsShow(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 
-	return withStore(ctx, env, cfg, func(store *sqlite.Store) error {
+	return withStore(ctx, env, cfg, func(store hubStore) error {
 		return showEvent(ctx, env.Stdout, store, id, *asJSON)
 	})
 }
@@ -306,7 +305,7 @@ func (m eventMove) run(ctx context.Context, env Env, args []string) error {
 		return cl.usageErr("events fail needs --reason: it becomes the event's error message")
 	}
 
-	return withStore(ctx, env, cfg, func(store *sqlite.Store) error {
+	return withStore(ctx, env, cfg, func(store hubStore) error {
 		return m.apply(ctx, env, store, id, *reason, *asJSON)
 	})
 }

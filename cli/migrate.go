@@ -3,8 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-
-	"github.com/ipai-ai/ipai-connectors/sqlite"
 )
 
 // migrationJSON is the answer of migrate --json.
@@ -27,7 +25,7 @@ func runMigrate(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 
-	return withStore(ctx, env, cfg, func(store *sqlite.Store) error {
+	return withStore(ctx, env, cfg, func(store hubStore) error {
 		from, to, err := store.Migrate(ctx)
 		if err != nil {
 			return fmt.Errorf("migrate: %w", err)

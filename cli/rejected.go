@@ -7,7 +7,6 @@ import (
 	"text/tabwriter"
 
 	connectors "github.com/ipai-ai/ipai-connectors"
-	"github.com/ipai-ai/ipai-connectors/sqlite"
 )
 
 // rejectionJSON is a rejected request as JSON.
@@ -44,7 +43,7 @@ func runRejectedList(ctx context.Context, env Env, args []string) error {
 		Limit: *limit,
 	}
 
-	return withStore(ctx, env, cfg, func(store *sqlite.Store) error {
+	return withStore(ctx, env, cfg, func(store hubStore) error {
 		rejections, err := store.Rejections(ctx, f)
 		if err != nil {
 			return fmt.Errorf("list rejections: %w", err)

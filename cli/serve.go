@@ -12,7 +12,6 @@ import (
 
 	"github.com/ipai-ai/ipai-connectors/ingest"
 	"github.com/ipai-ai/ipai-connectors/requestlog"
-	"github.com/ipai-ai/ipai-connectors/sqlite"
 )
 
 // Server timeouts. There is no WriteTimeout: it would cut off the answer
@@ -36,7 +35,7 @@ var errNoToken = errors.New("no instance token: set IPAI_CONNECTORS_TOKEN, " +
 
 // serveSettings are the settings of serve: all of them.
 var serveSettings = []string{
-	"token", "addr", "db", "max-body-bytes", "trusted-proxies",
+	"token", "addr", "db", "db-pool-size", "max-body-bytes", "trusted-proxies",
 	"log-format", "log-level",
 }
 
@@ -47,8 +46,9 @@ type Server struct {
 	cfg    Config
 	logger *slog.Logger
 
-	store    *sqlite.Store
+	store    hubStore
 	listener net.Listener
+	upkeep   *upkeep // nil: the store needs none
 	http     *http.Server
 	served   chan error // receives Serve's error once it returns
 
@@ -83,7 +83,8 @@ func (s *Server) Start(ctx context.Context) error {
 	s.listener = ln
 	s.http = s.newHTTPServer()
 
-	s.logger.Info("listening", "addr", s.Addr(), "db", s.cfg.DB)
+	s.upkeep = startUpkeep(s.store, s.logger)
+	s.logger.Info("listening", "addr", s.Addr(), "db", redactDB(s.cfg.DB))
 	go func() { s.served <- s.http.Serve(ln) }()
 	return nil
 }
@@ -137,6 +138,7 @@ func (s *Server) close() error {
 	} else if s.listener != nil {
 		s.listener.Close()
 	}
+	s.upkeep.stop()
 	if s.store != nil {
 		if err := s.store.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close store: %w", err))
@@ -182,4 +184,57 @@ func serve(ctx context.Context, srv *Server, logger *slog.Logger) error {
 		logger.Info("stopped")
 	}
 	return served
+}
+
+// partitioner is a store that keeps partitions by time ahead of the
+// clock (PostgreSQL).
+type partitioner interface {
+	EnsurePartitions(ctx context.Context, at time.Time) error
+}
+
+// upkeepInterval is how often serve makes the coming months' partitions.
+// The store makes them when it opens too, and months ahead, so a missed
+// day costs nothing.
+const upkeepInterval = 24 * time.Hour
+
+// upkeep runs a store's periodic maintenance in the background.
+type upkeep struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// startUpkeep starts the maintenance that store needs, if any, and
+// returns nil when it needs none.
+func startUpkeep(store hubStore, logger *slog.Logger) *upkeep {
+	p, ok := store.(partitioner)
+	if !ok {
+		return nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	u := &upkeep{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(u.done)
+		tick := time.NewTicker(upkeepInterval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			if err := p.EnsurePartitions(ctx, time.Now()); err != nil {
+				logger.Error("partition upkeep failed", "error", err)
+			}
+		}
+	}()
+	return u
+}
+
+// stop ends the maintenance and waits for it; a nil upkeep is a no-op.
+func (u *upkeep) stop() {
+	if u == nil {
+		return
+	}
+	u.cancel()
+	<-u.done
 }

@@ -80,7 +80,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if opts.PoolSize <= 0 {
 		opts.PoolSize = DefaultPoolSize
 	}
-	cfg, err := pgx.ParseConfig(url)
+	cfg, err := pgx.ParseConfig(lowerScheme(url))
 	if err != nil {
 		// pgx's parse errors never repeat the password.
 		return nil, fmt.Errorf("parse database url: %w", err)
@@ -102,6 +102,16 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// lowerScheme writes the URL's scheme in lower case, which pgx needs to
+// recognise a URL; schemes are case-insensitive.
+func lowerScheme(url string) string {
+	scheme, rest, ok := strings.Cut(url, "://")
+	if !ok {
+		return url
+	}
+	return strings.ToLower(scheme) + "://" + rest
 }
 
 func (s *Store) open(ctx context.Context) error {
