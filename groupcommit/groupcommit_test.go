@@ -190,3 +190,78 @@ func TestWriter_SkipsOpWhoseCallerLeftBeforeItRan(t *testing.T) {
 		t.Errorf("rows: got %d, want 0", got)
 	}
 }
+
+func TestGroup_WaitingItemsAreFlushedInOneCall(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	w := New(db, 100, slog.New(slog.DiscardHandler))
+	defer w.Close()
+
+	var calls []int
+	g := NewGroup(w, func(ctx context.Context, tx *sql.Tx, items []string) error {
+		calls = append(calls, len(items))
+		for _, v := range items {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO t (v) VALUES (?)`, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+
+	var wg sync.WaitGroup
+	release := hold(t, w, &wg, nil)
+	const waiting = 30
+	for i := range waiting {
+		wg.Go(func() {
+			if err := g.Add(context.Background(), fmt.Sprint(i)); err != nil {
+				t.Errorf("item %d: %v", i, err)
+			}
+		})
+	}
+	waitQueued(t, w, waiting)
+	close(release)
+	wg.Wait()
+
+	if len(calls) != 1 || calls[0] != waiting {
+		t.Errorf("flush calls: got %v, want one call with %d items", calls, waiting)
+	}
+	if got := count(t, db); got != waiting {
+		t.Errorf("rows: got %d, want %d", got, waiting)
+	}
+}
+
+func TestGroup_FailingItemFailsOnlyItsCaller(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	w := New(db, 100, slog.New(slog.DiscardHandler))
+	defer w.Close()
+
+	g := NewGroup(w, func(ctx context.Context, tx *sql.Tx, items []string) error {
+		for _, v := range items {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO t (v) VALUES (?)`, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+
+	var wg sync.WaitGroup
+	release := hold(t, w, &wg, nil)
+	values := []string{"a", "b", "a", "c"}
+	results := make([]error, len(values))
+	for i, v := range values {
+		wg.Go(func() { results[i] = g.Add(context.Background(), v) })
+		waitQueued(t, w, i+1)
+	}
+	close(release)
+	wg.Wait()
+
+	for i, err := range results {
+		if (err != nil) != (i == 2) {
+			t.Errorf("item %d: got error %v, want an error only for the duplicate", i, err)
+		}
+	}
+	if got := count(t, db); got != 3 {
+		t.Errorf("rows: got %d, want 3", got)
+	}
+}
