@@ -24,6 +24,7 @@ type Config struct {
 	DBPoolSize     int
 	MaxBodyBytes   int64
 	TrustedProxies []netip.Prefix
+	SecureCookies  bool
 	LogFormat      string
 	LogLevel       slog.Level
 }
@@ -78,6 +79,13 @@ var settings = []setting{
 		apply: applyTrustedProxies,
 	},
 	{
+		flag: "secure-cookies", env: "IPAI_CONNECTORS_SECURE_COOKIES",
+		def: "false",
+		help: "mark admin cookies Secure even over plain HTTP, as behind " +
+			"a proxy that ends TLS (they are Secure anyway over TLS)",
+		apply: applySecureCookies,
+	},
+	{
 		flag: "log-format", env: "IPAI_CONNECTORS_LOG_FORMAT", def: "text",
 		help:  "log format: text or json",
 		apply: applyLogFormat,
@@ -121,6 +129,15 @@ func applyTrustedProxies(c *Config, v string) error {
 		return err
 	}
 	c.TrustedProxies = prefixes
+	return nil
+}
+
+func applySecureCookies(c *Config, v string) error {
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return fmt.Errorf("%q is not true or false", v)
+	}
+	c.SecureCookies = b
 	return nil
 }
 

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"sync"
 	"time"
 
+	"github.com/ipai-ai/ipai-connectors/admin"
 	"github.com/ipai-ai/ipai-connectors/ingest"
 	"github.com/ipai-ai/ipai-connectors/requestlog"
 )
@@ -36,7 +38,7 @@ var errNoToken = errors.New("no instance token: set IPAI_CONNECTORS_TOKEN, " +
 // serveSettings are the settings of serve: all of them.
 var serveSettings = []string{
 	"token", "addr", "db", "db-pool-size", "max-body-bytes", "trusted-proxies",
-	"log-format", "log-level",
+	"secure-cookies", "log-format", "log-level",
 }
 
 // Server is the running hub: the store, and the HTTP server in front of
@@ -46,7 +48,12 @@ type Server struct {
 	cfg    Config
 	logger *slog.Logger
 
+	// Out receives what serve tells its operator outside the log: the
+	// one-time setup link, which must not go to a log. Nil: discarded.
+	Out io.Writer
+
 	store    hubStore
+	admin    *admin.Handler
 	listener net.Listener
 	upkeep   *upkeep // nil: the store needs none
 	http     *http.Server
@@ -74,6 +81,13 @@ func (s *Server) Start(ctx context.Context) error {
 		return err
 	}
 	s.store = store
+	s.admin, err = admin.New(store, admin.Config{
+		SecureCookies: s.cfg.SecureCookies,
+		Logger:        s.logger,
+	})
+	if err != nil {
+		return err
+	}
 
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", s.cfg.Addr)
@@ -86,7 +100,24 @@ func (s *Server) Start(ctx context.Context) error {
 	s.upkeep = startUpkeep(s.store, s.logger)
 	s.logger.Info("listening", "addr", s.Addr(), "db", redactDB(s.cfg.DB))
 	go func() { s.served <- s.http.Serve(ln) }()
-	return nil
+	return s.printSetupLink(ctx)
+}
+
+// printSetupLink prints the link that creates the first admin, when no
+// user exists yet. It goes to Out, not to the log: it is a secret that
+// works once.
+func (s *Server) printSetupLink(ctx context.Context) error {
+	path, err := s.admin.SetupPath(ctx)
+	if err != nil || path == "" || s.Out == nil {
+		return err
+	}
+	host, port, _ := net.SplitHostPort(s.Addr())
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	_, err = fmt.Fprintf(s.Out, "No user exists yet. Open this link once to "+
+		"create the first admin:\n  http://%s%s\n", net.JoinHostPort(host, port), path)
+	return err
 }
 
 func (s *Server) newHTTPServer() *http.Server {
@@ -96,14 +127,19 @@ func (s *Server) newHTTPServer() *http.Server {
 		MaxBodyBytes: s.cfg.MaxBodyBytes,
 		Logger:       s.logger,
 	}).Register(mux)
+	s.admin.Register(mux)
 
-	return &http.Server{
+	srv := &http.Server{
 		Handler:           requestlog.Middleware(mux, s.logger, s.cfg.TrustedProxies),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		IdleTimeout:       idleTimeout,
 		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
 	}
+	// Live pages hold their streams open: end them when shutting down,
+	// or Shutdown would wait the whole grace period for them.
+	srv.RegisterOnShutdown(s.admin.Close)
+	return srv
 }
 
 // Addr returns the address the server listens on, such as
@@ -162,6 +198,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return cl.usageErr("%s", err)
 	}
+	srv.Out = env.Stdout
 	return serve(ctx, srv, logger)
 }
 

@@ -1,0 +1,78 @@
+package admin
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	connectors "github.com/ipai-ai/ipai-connectors"
+)
+
+type rejectedData struct {
+	Cause  string
+	Addr   string
+	Path   string
+	From   string
+	To     string
+	Causes []connectors.Cause
+	Rows   []connectors.Rejection
+	Next   string
+	Error  string
+}
+
+func (rejectedData) title() (string, string) { return "Rejected requests", "rejected" }
+
+var causes = []connectors.Cause{
+	connectors.CauseMissingToken, connectors.CauseWrongToken,
+	connectors.CauseMalformedBody, connectors.CauseInvalidParams,
+	connectors.CauseUnknownCompany, connectors.CauseTooLarge,
+	connectors.CauseUnsupportedMedia, connectors.CauseBadSignature,
+	connectors.CauseStaleTimestamp, connectors.CauseRateLimited,
+	connectors.CauseFailedLogin,
+}
+
+func (h *Handler) rejected(w http.ResponseWriter, r *http.Request, rq *request) {
+	q := r.URL.Query()
+	d := rejectedData{Cause: q.Get("cause"), Addr: q.Get("addr"),
+		Path: q.Get("path"), From: q.Get("from"), To: q.Get("to"), Causes: causes}
+	f := connectors.RejectionFilter{Cause: connectors.Cause(d.Cause),
+		RemoteAddr: d.Addr, Path: d.Path, Limit: pageSize + 1}
+	var bad bool
+	if f.Since, bad = date(d.From, 0); bad {
+		d.Error = "The start date is not a date."
+	}
+	if f.Until, bad = date(d.To, 1); bad {
+		d.Error = "The end date is not a date."
+	}
+	if b := q.Get("before"); b != "" {
+		f.BeforeID, _ = strconv.ParseInt(b, 10, 64)
+	}
+	if d.Error != "" {
+		h.render(w, r, http.StatusBadRequest, "rejected", rq, "", d)
+		return
+	}
+	list, err := h.store.Rejections(r.Context(), f)
+	if err != nil {
+		h.fail(w, r, rq, err)
+		return
+	}
+	if len(list) > pageSize {
+		list = list[:pageSize]
+		q.Set("before", strconv.FormatInt(list[pageSize-1].ID, 10))
+		d.Next = Prefix + "/rejected?" + q.Encode()
+	}
+	d.Rows = list
+	h.render(w, r, http.StatusOK, "rejected", rq, "", d)
+}
+
+// date reads a 2006-01-02 date plus some days; bad when it is not one.
+func date(s string, plusDays int) (time.Time, bool) {
+	if s == "" {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return time.Time{}, true
+	}
+	return t.AddDate(0, 0, plusDays), false
+}
