@@ -129,6 +129,7 @@ type Store interface {
 	SessionStore
 	TokenStore
 	AuditStore
+	ArchiveStore
 
 	// Ping returns nil when the store can be read and written.
 	Ping(ctx context.Context) error

@@ -51,6 +51,12 @@ func Run(t *testing.T, open Opener) {
 		{"LastChange_FollowsEvents", testLastChange},
 		{"Rejections_FilterByAddressPathTime", testRejectionFilters},
 	}
+	cases = append(cases, struct {
+		name string
+		fn   func(t *testing.T, s connectors.Store)
+	}{"Archive_ExportImportRoundTrip", func(t *testing.T, s connectors.Store) {
+		testArchiveRoundTrip(t, s, open)
+	}})
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
