@@ -16,6 +16,8 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync"
+	"time"
 
 	connectors "github.com/ipai-ai/ipai-connectors"
 )
@@ -37,10 +39,19 @@ type Store interface {
 	Ping(ctx context.Context) error
 }
 
+// TokenStore is the part of a store that keeps company tokens. When the
+// Store given to New is one too, company tokens are accepted beside the
+// instance token; otherwise the instance token alone is.
+type TokenStore interface {
+	TokenByHash(ctx context.Context, hash string) (connectors.Token, error)
+	TouchToken(ctx context.Context, id int64, at time.Time) error
+}
+
 // Config sets up a Handler.
 type Config struct {
-	// Token is the instance token (IPAI_CONNECTORS_TOKEN). When empty,
-	// every event is refused.
+	// Token is the instance token (IPAI_CONNECTORS_TOKEN). It posts for
+	// any company. Company tokens, kept by the store, work beside it;
+	// with neither, every event is refused.
 	Token connectors.Secret
 	// MaxBodyBytes bounds a request body; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
@@ -52,9 +63,15 @@ type Config struct {
 // concurrent use.
 type Handler struct {
 	store   Store
+	tokens  TokenStore // nil: the instance token only
 	token   connectors.Secret
 	maxBody int64
 	logger  *slog.Logger
+
+	// touched is when each company token's last use was last written,
+	// by token id, so that it is written at most once a touchEvery.
+	mu      sync.Mutex
+	touched map[int64]time.Time
 }
 
 // New returns a Handler that stores events in store.
@@ -64,7 +81,9 @@ func New(store Store, cfg Config) *Handler {
 		token:   cfg.Token,
 		maxBody: cfg.MaxBodyBytes,
 		logger:  cfg.Logger,
+		touched: make(map[int64]time.Time),
 	}
+	h.tokens, _ = store.(TokenStore)
 	if h.maxBody <= 0 {
 		h.maxBody = DefaultMaxBodyBytes
 	}

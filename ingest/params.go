@@ -22,70 +22,101 @@ type refused struct {
 // emptyPayload is stored for a call that sends no payload.
 var emptyPayload = json.RawMessage("{}")
 
+// acceptedCall is a call whose params were accepted: the event they describe,
+// and the company token that sent it (nil: the instance token).
+type acceptedCall struct {
+	event connectors.NewEvent
+	token *connectors.Token
+}
+
 // newEvent checks the params of a call, in the order the contract gives,
 // and returns the event they describe, or why the call is refused. An
 // error is a store failure.
 func (h *Handler) newEvent(ctx context.Context, p map[string]json.RawMessage) (
-	connectors.NewEvent, *refused, error) {
-	var e connectors.NewEvent
-	if no := h.checkToken(p["token"]); no != nil {
-		return e, no, nil
-	}
-	companyID, no, err := h.company(ctx, p["company_id"])
+	acceptedCall, *refused, error) {
+	var c acceptedCall
+	tok, no, err := h.checkToken(ctx, p["token"])
 	if no != nil || err != nil {
-		return e, no, err
+		return c, no, err
+	}
+	companyID, no, err := h.company(ctx, p["company_id"], tok)
+	if no != nil || err != nil {
+		return c, no, err
 	}
 
 	source, no := required(p["source"], "source")
 	if no != nil {
-		return e, no, nil
+		return c, no, nil
+	}
+	if tok != nil && !tok.Allows(connectors.ParseSource(source)) {
+		return c, &refused{"Invalid token", connectors.CauseWrongToken,
+			"token not allowed for this source"}, nil
 	}
 	eventType, no := required(p["event_type"], "event_type")
 	if no != nil {
-		return e, no, nil
+		return c, no, nil
 	}
 	ref, no := reference(p["ref"])
 	if no != nil {
-		return e, no, nil
+		return c, no, nil
 	}
 
 	payload := p["payload"]
 	if payload == nil {
 		payload = emptyPayload
 	}
-	return connectors.NewEvent{
+	c.token = tok
+	c.event = connectors.NewEvent{
 		CompanyID:  companyID,
 		Source:     connectors.ParseSource(source),
 		SourceName: strings.TrimSpace(source),
 		EventType:  eventType,
 		Ref:        ref,
 		Payload:    payload,
-	}, nil, nil
+	}
+	return c, nil, nil
 }
 
-// checkToken compares the token in constant time. The details say only
-// how it failed, never what was sent.
-func (h *Handler) checkToken(raw json.RawMessage) *refused {
+// checkToken accepts the instance token, compared in constant time, or
+// a company token in force, looked up by its hash; it returns the company
+// token, or nil for the instance token. The details say only how it
+// failed, never what was sent. An error is a store failure.
+func (h *Handler) checkToken(ctx context.Context, raw json.RawMessage) (
+	*connectors.Token, *refused, error) {
 	token, isString := jsonString(raw)
 	switch {
 	case isNull(raw) || (isString && token == ""):
-		return &refused{"Invalid token", connectors.CauseMissingToken,
-			"no token"}
+		return nil, &refused{"Invalid token", connectors.CauseMissingToken,
+			"no token"}, nil
 	case !isString:
-		return &refused{"Invalid token", connectors.CauseWrongToken,
-			"token is not a string"}
-	case !h.token.Equal(token):
-		return &refused{"Invalid token", connectors.CauseWrongToken,
-			"token does not match"}
+		return nil, &refused{"Invalid token", connectors.CauseWrongToken,
+			"token is not a string"}, nil
+	case h.token.Equal(token):
+		return nil, nil, nil
+	case h.tokens == nil:
+		return nil, &refused{"Invalid token", connectors.CauseWrongToken,
+			"token does not match"}, nil
 	}
-	return nil
+	tok, err := h.tokens.TokenByHash(ctx, connectors.HashToken(token))
+	if connectors.ErrorCode(err) == connectors.ENOTFOUND {
+		return nil, &refused{"Invalid token", connectors.CauseWrongToken,
+			"token does not match"}, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("look up token: %w", err)
+	}
+	return &tok, nil, nil
 }
 
-// company returns the company the call names, or the default company
-// when it names none.
-func (h *Handler) company(ctx context.Context, raw json.RawMessage) (
-	int64, *refused, error) {
+// company returns the company the call names, or when it names none the
+// company token's company, or the default company for the instance
+// token. A company token posts for its own company only.
+func (h *Handler) company(ctx context.Context, raw json.RawMessage,
+	tok *connectors.Token) (int64, *refused, error) {
 	if isNull(raw) {
+		if tok != nil {
+			return tok.CompanyID, nil, nil
+		}
 		return connectors.DefaultCompanyID, nil, nil
 	}
 	id, ok := companyID(raw)
@@ -94,12 +125,20 @@ func (h *Handler) company(ctx context.Context, raw json.RawMessage) (
 			connectors.CauseInvalidParams,
 			"company_id is not a positive integer"}, nil
 	}
+	if tok != nil && tok.CompanyID == id {
+		return id, nil, nil
+	}
 	_, err := h.store.Company(ctx, id)
 	if connectors.ErrorCode(err) == connectors.ENOTFOUND {
 		return 0, unknownCompany(id), nil
 	}
 	if err != nil {
 		return 0, nil, fmt.Errorf("look up company %d: %w", id, err)
+	}
+	if tok != nil {
+		return 0, &refused{"Token not allowed for company",
+			connectors.CauseWrongToken,
+			fmt.Sprintf("token of company %d used for company %d", tok.CompanyID, id)}, nil
 	}
 	return id, nil, nil
 }
