@@ -108,6 +108,8 @@ func commands() []command {
 		{"company create", "add a company", runCompanyCreate},
 		{"company list", "list companies", runCompanyList},
 		{"send", "post one event as n8n would", runSend},
+		{"export", "write every company and event as NDJSON", runExport},
+		{"import", "read an export into the store", runImport},
 		{"version", "print the hub's version", runVersion},
 	}
 	for _, m := range eventMoves {
