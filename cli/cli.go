@@ -110,6 +110,13 @@ func commands() []command {
 		{"send", "post one event as n8n would", runSend},
 		{"export", "write every company and event as NDJSON", runExport},
 		{"import", "read an export into the store", runImport},
+		{"user create", "add a user of the admin interface", runUserCreate},
+		{"user list", "list the users", runUserList},
+		{"user disable", "disable a user and end their sessions", runUserDisable},
+		{"token create", "make a company token, printed once", runTokenCreate},
+		{"token list", "list company tokens", runTokenList},
+		{"token revoke", "revoke a company token", runTokenRevoke},
+		{"seed", "write many realistic events fast, for measurements", runSeed},
 		{"version", "print the hub's version", runVersion},
 	}
 	for _, m := range eventMoves {
