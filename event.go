@@ -37,6 +37,11 @@ type NewEvent struct {
 	Ref        string
 	Payload    json.RawMessage
 	Delivery   Delivery
+	// DeliveryKey, when set, is the sender's id for the delivery (a
+	// provider's delivery id, an Idempotency-Key): one company and
+	// source hold each key at most once, so that a redelivery finds the
+	// event of the first instead of making another.
+	DeliveryKey string
 }
 
 // Delivery is the request that carried an event: kept so that a signature

@@ -18,6 +18,11 @@ const (
 	CauseStaleTimestamp   Cause = "stale_timestamp"
 	CauseRateLimited      Cause = "rate_limited"
 	CauseFailedLogin      Cause = "failed_login"
+
+	// The causes of the provider endpoints under /hooks/.
+	CauseUnknownConnection   Cause = "unknown_connection"
+	CauseDisabledConnection  Cause = "disabled_connection"
+	CauseUnsupportedEncoding Cause = "unsupported_encoding"
 )
 
 // Rejection records a request that was turned away. It never holds the
