@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	connectors "github.com/ipai-ai/ipai-connectors"
 )
@@ -15,64 +16,29 @@ import (
 // emptyPayload is stored for an event that came without one.
 var emptyPayload = []byte("{}")
 
-// createEventSQL writes an event, its arrival in the history and its
-// delivery in one statement: one round trip per event inside the shared
-// transaction of a group commit.
-const createEventSQL = `
-WITH event AS (
-    INSERT INTO events (
-        company_id, source, source_name, event_type, ref,
-        payload, received_at, updated_at
-    )
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
-    RETURNING id
-), arrival AS (
-    INSERT INTO event_history (
-        event_id, received_at, from_state, to_state, at, actor, reason
-    )
-    SELECT id, $7, NULL, 'received', $7, 'system', ''
-    FROM event
-), delivery AS (
-    INSERT INTO deliveries (
-        event_id, received_at, remote_addr, method, path, headers, body
-    )
-    SELECT id, $7, $8, $9, $10, $11, $12
-    FROM event
-)
-SELECT id FROM event`
-
 // CreateEvent stores e in state received, with its delivery and its first
 // history row, and returns its id once the commit that holds it is done.
 func (s *Store) CreateEvent(ctx context.Context, e connectors.NewEvent) (int64, error) {
 	if err := checkNewEvent(e); err != nil {
 		return 0, err
 	}
-	payload := []byte(e.Payload)
-	if len(payload) == 0 {
-		payload = emptyPayload
+	row := &eventRow{NewEvent: e, at: now()}
+	if len(row.Payload) == 0 {
+		row.Payload = emptyPayload
 	}
 	headers, err := json.Marshal(e.Delivery.Header)
 	if err != nil {
 		return 0, fmt.Errorf("encode delivery headers: %w", err)
 	}
-	at := now()
-	d := e.Delivery
+	row.headers = string(headers)
 
-	var id int64
-	insert := func(ctx context.Context, tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, createEventSQL,
-			e.CompanyID, string(e.Source), e.SourceName, e.EventType, e.Ref,
-			payload, at, d.RemoteAddr, d.Method, d.Path, string(headers),
-			nonNil(d.Body),
-		).Scan(&id)
-	}
-	err = s.writer.Do(ctx, insert)
+	err = s.events.Add(ctx, row)
 	if isNoPartition(err) {
 		// The month has no partition yet: the daily upkeep has not run
 		// since the clock passed the months made ahead. Make it and
 		// try once more rather than refuse the event.
-		if err = s.EnsurePartitions(ctx, at); err == nil {
-			err = s.writer.Do(ctx, insert)
+		if err = s.EnsurePartitions(ctx, row.at); err == nil {
+			err = s.events.Add(ctx, row)
 		}
 	}
 	if isForeignKeyViolation(err) {
@@ -82,7 +48,112 @@ func (s *Store) CreateEvent(ctx context.Context, e connectors.NewEvent) (int64, 
 	if err != nil {
 		return 0, storeError("create event", err)
 	}
-	return id, nil
+	return row.id, nil
+}
+
+// eventRow is an event waiting for the group commit that writes it.
+type eventRow struct {
+	connectors.NewEvent
+	at      time.Time
+	headers string
+	id      int64 // set by insertEvents
+}
+
+// insertEventsSQL writes the events of one group commit, their arrival
+// rows and their deliveries in one statement, from one array per column:
+// one round trip whatever the batch size. The ids come first, from the
+// sequence, so that each caller learns its own.
+const insertEventsSQL = `
+WITH batch AS (
+    SELECT *
+    FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[],
+                $5::text[], $6::text[], $7::bytea[], $8::timestamptz[],
+                $9::text[], $10::text[], $11::text[], $12::text[],
+                $13::bytea[])
+        AS b(id, company_id, source, source_name, event_type, ref, payload,
+             at, remote_addr, method, path, headers, body)
+), event AS (
+    INSERT INTO events (
+        id, company_id, source, source_name, event_type, ref,
+        payload, received_at, updated_at
+    )
+    SELECT id, company_id, source, source_name, event_type, ref,
+           payload, at, at
+    FROM batch
+), arrival AS (
+    INSERT INTO event_history (
+        event_id, received_at, from_state, to_state, at, actor, reason
+    )
+    SELECT id, at, NULL, 'received', at, 'system', ''
+    FROM batch
+)
+INSERT INTO deliveries (
+    event_id, received_at, remote_addr, method, path, headers, body
+)
+SELECT id, at, remote_addr, method, path, headers, body
+FROM batch`
+
+// insertEvents writes the events of one group commit.
+func insertEvents(ctx context.Context, tx *sql.Tx, rows []*eventRow) error {
+	ids, err := nextIDs(ctx, tx, len(rows))
+	if err != nil {
+		return err
+	}
+	var c eventColumnsOf
+	for i, r := range rows {
+		r.id = ids[i]
+		c.add(r)
+	}
+	_, err = tx.ExecContext(ctx, insertEventsSQL, c.id, c.company, c.source,
+		c.sourceName, c.eventType, c.ref, c.payload, c.at, c.remoteAddr,
+		c.method, c.path, c.headers, c.body)
+	return err
+}
+
+// nextIDs takes n event ids from the sequence.
+func nextIDs(ctx context.Context, tx *sql.Tx, n int) ([]int64, error) {
+	rows, err := tx.QueryContext(ctx,
+		`SELECT nextval('events_id_seq') FROM generate_series(1, $1)`, n)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	ids := make([]int64, 0, n)
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// eventColumnsOf holds a batch of events column by column, as the arrays
+// of insertEventsSQL.
+type eventColumnsOf struct {
+	id, company                        []int64
+	source, sourceName, eventType, ref []string
+	payload, body                      [][]byte
+	at                                 []time.Time
+	remoteAddr, method, path, headers  []string
+}
+
+func (c *eventColumnsOf) add(r *eventRow) {
+	d := r.Delivery
+	c.id = append(c.id, r.id)
+	c.company = append(c.company, r.CompanyID)
+	c.source = append(c.source, string(r.Source))
+	c.sourceName = append(c.sourceName, r.SourceName)
+	c.eventType = append(c.eventType, r.EventType)
+	c.ref = append(c.ref, r.Ref)
+	c.payload = append(c.payload, r.Payload)
+	c.at = append(c.at, r.at)
+	c.remoteAddr = append(c.remoteAddr, d.RemoteAddr)
+	c.method = append(c.method, d.Method)
+	c.path = append(c.path, d.Path)
+	c.headers = append(c.headers, r.headers)
+	c.body = append(c.body, nonNil(d.Body))
 }
 
 func checkNewEvent(e connectors.NewEvent) error {

@@ -63,6 +63,7 @@ type Store struct {
 	pool   *sql.DB // reads, moves and company writes
 	write  *sql.DB // one connection, owned by the group-commit writer
 	writer *groupcommit.Writer
+	events *groupcommit.Group[*eventRow]
 	logger *slog.Logger
 	schema string // the schema the store's tables live in
 }
@@ -126,6 +127,7 @@ func (s *Store) open(ctx context.Context) error {
 		return err
 	}
 	s.writer = groupcommit.New(s.write, maxBatch, s.logger)
+	s.events = groupcommit.NewGroup(s.writer, insertEvents)
 	return nil
 }
 

@@ -90,21 +90,47 @@ CREATE TABLE event_hourly (
     PRIMARY KEY (hour, company_id, source, state)
 );
 
+-- New events are counted once per statement, from its transition table:
+-- a group commit writes its whole batch in one statement, so the counters
+-- take one upsert per (hour, company, source) instead of one per event,
+-- and in a fixed order, so that two instances never lock the same
+-- counters in opposite orders.
 -- +goose StatementBegin
-CREATE FUNCTION event_hourly_count() RETURNS trigger
+CREATE FUNCTION event_hourly_insert() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'UPDATE' THEN
-        IF OLD.state = NEW.state THEN
-            RETURN NULL;
-        END IF;
-        UPDATE event_hourly
-        SET n = n - 1
-        WHERE hour = date_trunc('hour', OLD.received_at, 'UTC')
-          AND company_id = OLD.company_id
-          AND source = OLD.source
-          AND state = OLD.state;
+    INSERT INTO event_hourly (hour, company_id, source, state, n)
+    SELECT date_trunc('hour', received_at, 'UTC'), company_id, source,
+           state, count(*)
+    FROM new_events
+    GROUP BY 1, 2, 3, 4
+    ORDER BY 1, 2, 3, 4
+    ON CONFLICT (hour, company_id, source, state)
+    DO UPDATE SET n = event_hourly.n + excluded.n;
+    RETURN NULL;
+END;
+$$;
+-- +goose StatementEnd
+
+CREATE TRIGGER event_hourly_insert
+AFTER INSERT ON events
+REFERENCING NEW TABLE AS new_events
+FOR EACH STATEMENT EXECUTE FUNCTION event_hourly_insert();
+
+-- A move changes one event: one counter down, one up.
+-- +goose StatementBegin
+CREATE FUNCTION event_hourly_move() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF OLD.state = NEW.state THEN
+        RETURN NULL;
     END IF;
+    UPDATE event_hourly
+    SET n = n - 1
+    WHERE hour = date_trunc('hour', OLD.received_at, 'UTC')
+      AND company_id = OLD.company_id
+      AND source = OLD.source
+      AND state = OLD.state;
     INSERT INTO event_hourly (hour, company_id, source, state, n)
     VALUES (date_trunc('hour', NEW.received_at, 'UTC'), NEW.company_id,
             NEW.source, NEW.state, 1)
@@ -115,13 +141,9 @@ END;
 $$;
 -- +goose StatementEnd
 
-CREATE TRIGGER event_hourly_insert
-AFTER INSERT ON events
-FOR EACH ROW EXECUTE FUNCTION event_hourly_count();
-
 CREATE TRIGGER event_hourly_move
 AFTER UPDATE OF state ON events
-FOR EACH ROW EXECUTE FUNCTION event_hourly_count();
+FOR EACH ROW EXECUTE FUNCTION event_hourly_move();
 
 INSERT INTO event_hourly (hour, company_id, source, state, n)
 SELECT date_trunc('hour', received_at, 'UTC'), company_id, source, state,
@@ -168,7 +190,8 @@ $$;
 -- +goose Down
 DROP TRIGGER event_hourly_move ON events;
 DROP TRIGGER event_hourly_insert ON events;
-DROP FUNCTION event_hourly_count();
+DROP FUNCTION event_hourly_move();
+DROP FUNCTION event_hourly_insert();
 DROP TABLE event_hourly;
 DROP INDEX events_updated_at;
 DROP INDEX rejections_addr;
