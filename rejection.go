@@ -18,6 +18,9 @@ const (
 	CauseStaleTimestamp   Cause = "stale_timestamp"
 	CauseRateLimited      Cause = "rate_limited"
 	CauseFailedLogin      Cause = "failed_login"
+	// CauseOverloaded: the hub was holding as many request bodies as it
+	// allows at once, and asked the client to come back.
+	CauseOverloaded Cause = "overloaded"
 
 	// The causes of the provider endpoints under /hooks/.
 	CauseUnknownConnection   Cause = "unknown_connection"
