@@ -19,15 +19,36 @@ const redacted = "[redacted]"
 var redactedLiteral = []byte(`"` + redacted + `"`)
 
 // delivery returns the request that carried an accepted event, with its
-// secrets redacted. It takes over body: the caller must not use it after.
+// secrets redacted: the token's JSON literal as sent, and the token
+// itself wherever else it stands in the body, however the literal was
+// escaped. It takes over body: the caller must not use it after.
 func delivery(r *http.Request, body []byte, token json.RawMessage) connectors.Delivery {
+	body = replaceAll(body, token, redactedLiteral)
+	if plain, ok := jsonString(token); ok && plainToken(plain) {
+		body = replaceAll(body, []byte(plain), []byte(redacted))
+	}
 	return connectors.Delivery{
 		RemoteAddr: clientAddr(r),
 		Method:     r.Method,
 		Path:       r.URL.Path,
 		Header:     redactHeader(r.Header),
-		Body:       replaceAll(body, token, redactedLiteral),
+		Body:       body,
 	}
+}
+
+// plainToken reports whether a token can be replaced where it stands in
+// raw JSON without breaking it: long enough not to match by chance, and
+// free of quotes, backslashes and control characters.
+func plainToken(s string) bool {
+	if len(s) < 8 {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if c == '"' || c == '\\' || c < 0x20 {
+			return false
+		}
+	}
+	return true
 }
 
 // redactHeader returns a copy of header with the values of every header

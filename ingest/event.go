@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"time"
@@ -18,7 +19,8 @@ const recordTimeout = 5 * time.Second
 // event serves POST EventPath: it stores the event a JSON-RPC call
 // carries and answers with its id, or says why it refused the call.
 func (h *Handler) event(w http.ResponseWriter, r *http.Request) {
-	env, body, bad := h.readCall(w, r)
+	env, body, release, bad := h.readCall(w, r)
+	defer release()
 	if bad != nil {
 		h.refuseMalformed(w, r, bad)
 		return
@@ -131,11 +133,19 @@ func (h *Handler) reject(r *http.Request, source string,
 }
 
 // storeFailed answers a call the store could not take. The client gets
-// the request id to quote; the cause goes to the log only.
+// the request id to quote; the cause goes to the log only. A client that
+// hung up while its event waited for a commit is no fault of the store.
 func (h *Handler) storeFailed(w http.ResponseWriter, r *http.Request,
 	id json.RawMessage, err error) {
-	requestID := requestlog.ID(r.Context())
-	h.logger.LogAttrs(r.Context(), slog.LevelError, "create event",
+	ctx := r.Context()
+	requestID := requestlog.ID(ctx)
+	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+		h.logger.LogAttrs(ctx, slog.LevelInfo,
+			"client went away before its event was stored",
+			slog.String("request_id", requestID))
+		return
+	}
+	h.logger.LogAttrs(ctx, slog.LevelError, "create event",
 		slog.String("request_id", requestID),
 		slog.String("error", err.Error()),
 	)

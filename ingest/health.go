@@ -39,7 +39,8 @@ func (h *Handler) health(w http.ResponseWriter, r *http.Request) {
 // healthCall serves a JSON-RPC call to HealthPath: the same answer inside
 // the envelope, as Odoo's JSON routes gave it.
 func (h *Handler) healthCall(w http.ResponseWriter, r *http.Request) {
-	env, _, bad := h.readCall(w, r)
+	env, _, release, bad := h.readCall(w, r)
+	defer release()
 	if bad != nil {
 		h.refuseMalformed(w, r, bad)
 		return

@@ -19,6 +19,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/semaphore"
+
 	connectors "github.com/ipai-ai/ipai-connectors"
 )
 
@@ -30,6 +32,10 @@ const (
 
 // DefaultMaxBodyBytes is the largest body accepted when Config names none.
 const DefaultMaxBodyBytes int64 = 25 << 20
+
+// DefaultMaxInFlightBytes is the budget of request bodies held at once
+// when Config names none.
+const DefaultMaxInFlightBytes int64 = 256 << 20
 
 // Store is the part of connectors.Store that ingest needs.
 type Store interface {
@@ -55,6 +61,10 @@ type Config struct {
 	Token connectors.Secret
 	// MaxBodyBytes bounds a request body; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// MaxInFlightBytes bounds the request bodies held at once, across all
+	// requests; a body that would pass it is answered 503. 0 means
+	// DefaultMaxInFlightBytes, or four bodies of MaxBodyBytes if larger.
+	MaxInFlightBytes int64
 	// Logger receives refusals and store failures; nil discards them.
 	Logger *slog.Logger
 }
@@ -62,11 +72,12 @@ type Config struct {
 // Handler serves the event endpoint and the health route. It is safe for
 // concurrent use.
 type Handler struct {
-	store   Store
-	tokens  TokenStore // nil: the instance token only
-	token   connectors.Secret
-	maxBody int64
-	logger  *slog.Logger
+	store    Store
+	tokens   TokenStore // nil: the instance token only
+	token    connectors.Secret
+	maxBody  int64
+	inflight *semaphore.Weighted // bytes of request bodies held now
+	logger   *slog.Logger
 
 	// touched is when each company token's last use was last written,
 	// by token id, so that it is written at most once a touchEvery.
@@ -87,6 +98,12 @@ func New(store Store, cfg Config) *Handler {
 	if h.maxBody <= 0 {
 		h.maxBody = DefaultMaxBodyBytes
 	}
+	budget := cfg.MaxInFlightBytes
+	if budget <= 0 {
+		budget = max(DefaultMaxInFlightBytes, 4*h.maxBody)
+	}
+	// One chunk past the limit is read to learn that a body is too large.
+	h.inflight = semaphore.NewWeighted(max(budget, h.maxBody+2*readChunk))
 	if h.logger == nil {
 		h.logger = slog.New(slog.DiscardHandler)
 	}

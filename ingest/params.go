@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	connectors "github.com/ipai-ai/ipai-connectors"
 )
@@ -44,7 +45,7 @@ func (h *Handler) newEvent(ctx context.Context, p map[string]json.RawMessage) (
 		return c, no, err
 	}
 
-	source, no := required(p["source"], "source")
+	source, no := required(p["source"], "source", maxSourceLen)
 	if no != nil {
 		return c, no, nil
 	}
@@ -52,7 +53,7 @@ func (h *Handler) newEvent(ctx context.Context, p map[string]json.RawMessage) (
 		return c, &refused{"Invalid token", connectors.CauseWrongToken,
 			"token not allowed for this source"}, nil
 	}
-	eventType, no := required(p["event_type"], "event_type")
+	eventType, no := required(p["event_type"], "event_type", maxEventTypeLen)
 	if no != nil {
 		return c, no, nil
 	}
@@ -165,11 +166,22 @@ func companyID(raw json.RawMessage) (int64, bool) {
 	return id, true
 }
 
-// required reads a param that must be a string that is not blank. The
-// value is returned as sent.
-func required(raw json.RawMessage, name string) (string, *refused) {
+// The longest source, event type and ref accepted, in characters: they
+// are indexed and shown in every list, so a megabyte of each is a mistake
+// or an attack, never an event.
+const (
+	maxSourceLen    = 100
+	maxEventTypeLen = 255
+	maxRefLen       = 1024
+)
+
+// required reads a param that must be a string that is not blank and not
+// longer than limit characters. The value is returned as sent.
+func required(raw json.RawMessage, name string, limit int) (string, *refused) {
 	s, isString := jsonString(raw)
 	switch {
+	case isString && utf8.RuneCountInString(s) > limit:
+		return "", tooLong(name, limit)
 	case !isNull(raw) && !isString:
 		return "", &refused{
 			fmt.Sprintf("Invalid '%s' parameter: must be a string", name),
@@ -189,6 +201,9 @@ func reference(raw json.RawMessage) (string, *refused) {
 		return "", nil
 	}
 	if s, ok := jsonString(raw); ok {
+		if utf8.RuneCountInString(s) > maxRefLen {
+			return "", tooLong("ref", maxRefLen)
+		}
 		return s, nil
 	}
 	if c := raw[0]; c == '-' || ('0' <= c && c <= '9') {
@@ -196,6 +211,12 @@ func reference(raw json.RawMessage) (string, *refused) {
 	}
 	return "", &refused{"Invalid 'ref' parameter: must be a string",
 		connectors.CauseInvalidParams, "ref is not a string"}
+}
+
+func tooLong(name string, limit int) *refused {
+	return &refused{
+		fmt.Sprintf("Invalid '%s' parameter: longer than %d characters", name, limit),
+		connectors.CauseInvalidParams, name + " is too long"}
 }
 
 // isNull reports whether a param is absent or null.

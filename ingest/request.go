@@ -13,12 +13,12 @@ import (
 	connectors "github.com/ipai-ai/ipai-connectors"
 )
 
-// envelope is the part of a JSON-RPC body that ingest reads. Params go
-// straight into a map of raw values, so that the payload is copied once
-// out of the body and never decoded.
+// envelope is the part of a JSON-RPC body that ingest reads. Params are
+// a map of raw values, so that the payload is copied once out of the body
+// and never decoded.
 type envelope struct {
-	Params map[string]json.RawMessage `json:"params"`
-	ID     json.RawMessage            `json:"id"` // as sent; nil when absent
+	Params map[string]json.RawMessage
+	ID     json.RawMessage // as sent; nil when absent
 }
 
 // malformed is a request refused before its params are read: answered
@@ -34,12 +34,14 @@ type malformed struct {
 var utf8BOM = []byte("\xef\xbb\xbf")
 
 // readCall checks the Content-Type, reads the body once within the limit
-// and parses its envelope. It returns the raw body as received.
+// and parses its envelope. It returns the raw body as received, and a
+// function that gives back the body's share of the in-flight budget: call
+// it once the body is no longer needed.
 func (h *Handler) readCall(w http.ResponseWriter, r *http.Request) (
-	envelope, []byte, *malformed) {
+	envelope, []byte, func(), *malformed) {
 	var env envelope
 	if ct, ok := jsonContentType(r.Header.Get("Content-Type")); !ok {
-		return env, nil, &malformed{
+		return env, nil, func() {}, &malformed{
 			status: http.StatusUnsupportedMediaType,
 			text: fmt.Sprintf("Unsupported Content-Type %q: "+
 				"send application/json or application/json-rpc", ct),
@@ -48,11 +50,11 @@ func (h *Handler) readCall(w http.ResponseWriter, r *http.Request) (
 		}
 	}
 
-	body, bad := h.readBody(w, r)
+	body, release, bad := h.readBody(w, r)
 	if bad != nil {
-		return env, nil, bad
+		return env, nil, release, bad
 	}
-	return env, body, parseEnvelope(body, &env)
+	return env, body, release, parseEnvelope(body, &env)
 }
 
 // jsonContentType returns the media type of a Content-Type header and
@@ -66,30 +68,59 @@ func jsonContentType(header string) (string, bool) {
 	return mediaType, ok
 }
 
-// readBody reads the whole body, refusing one over the limit without
-// reading it: at once when Content-Length says so, and as soon as the
-// limit is passed when the length is not known in advance.
-func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *malformed) {
-	if r.ContentLength > h.maxBody {
-		return nil, h.tooLarge()
-	}
-	if r.ContentLength >= 0 {
-		body := make([]byte, r.ContentLength)
-		if _, err := io.ReadFull(r.Body, body); err != nil {
-			return nil, invalidJSON("body could not be read")
+// readChunk is how much of a body is read, and charged to the in-flight
+// budget, at a time.
+const readChunk = 64 << 10
+
+// readBody reads the whole body, refusing one over the limit: at once when
+// Content-Length says so, and as soon as the limit is passed otherwise.
+// Memory grows with the bytes that really arrive, never with what a
+// client announces, and every chunk is charged to the budget of body bytes
+// the hub holds at once, so that many clients sending large bodies slowly,
+// before any token is checked, cannot exhaust memory.
+func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, func(), *malformed) {
+	var held int64
+	release := func() {
+		if held > 0 {
+			h.inflight.Release(held)
+			held = 0
 		}
-		return body, nil
+	}
+	if r.ContentLength > h.maxBody {
+		return nil, release, h.tooLarge()
 	}
 
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.maxBody))
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		return nil, h.tooLarge()
+	var buf bytes.Buffer
+	if r.ContentLength > 0 {
+		buf.Grow(int(min(r.ContentLength, readChunk)))
 	}
-	if err != nil {
-		return nil, invalidJSON("body could not be read")
+	src := http.MaxBytesReader(w, r.Body, h.maxBody)
+	for {
+		if !h.inflight.TryAcquire(readChunk) {
+			return nil, release, overloaded()
+		}
+		held += readChunk
+		_, err := io.CopyN(&buf, src, readChunk)
+		var tooBig *http.MaxBytesError
+		switch {
+		case errors.Is(err, io.EOF):
+			return buf.Bytes(), release, nil
+		case errors.As(err, &tooBig):
+			return nil, release, h.tooLarge()
+		case err != nil:
+			return nil, release, invalidJSON("body could not be read")
+		}
 	}
-	return body, nil
+}
+
+// overloaded refuses a body when the budget of bytes in flight is spent.
+func overloaded() *malformed {
+	return &malformed{
+		status: http.StatusServiceUnavailable,
+		text:   "Server busy: too many request bodies in flight, retry shortly",
+		cause:  connectors.CauseOverloaded,
+		detail: "in-flight body budget spent",
+	}
 }
 
 func (h *Handler) tooLarge() *malformed {
@@ -121,14 +152,23 @@ func parseEnvelope(body []byte, env *envelope) *malformed {
 		return invalidJSON("body is not JSON")
 	}
 
-	err := json.Unmarshal(data, env)
-	var typeErr *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &typeErr):
-		// The only field that can have a wrong type is params.
-		return invalidCall("params is not an object")
-	case err != nil:
+	// The top level is read as a map so that keys match exactly and the
+	// last of a repeated key wins, as the Python layer behind the Odoo
+	// module read them.
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(data, &top); err != nil {
 		return invalidJSON("body is not JSON")
+	}
+	env.ID = top["id"]
+	params := top["params"]
+	if isNull(params) {
+		return nil
+	}
+	if params[0] != '{' {
+		return invalidCall("params is not an object")
+	}
+	if err := json.Unmarshal(params, &env.Params); err != nil {
+		return invalidCall("params is not an object")
 	}
 	return nil
 }
