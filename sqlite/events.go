@@ -211,7 +211,7 @@ func scanEvent(row scanner) (connectors.Event, error) {
 func (s *Store) Events(ctx context.Context, f connectors.EventFilter) ([]connectors.Event, error) {
 	from, where, args := eventQuery(f)
 	q := `SELECT` + qualified(eventColumns) + from + whereClause(where) + `
-ORDER BY e.id DESC
+ORDER BY ` + eventOrder(f) + ` DESC
 LIMIT ?`
 	args = append(args, connectors.Bounded(f.Limit))
 
@@ -258,6 +258,17 @@ func eventQuery(f connectors.EventFilter) (string, []string, []any) {
 		args = append(args, f.BeforeID)
 	}
 	return "\nFROM events_fts\nJOIN events e ON e.id = events_fts.rowid", where, args
+}
+
+// eventOrder is the column that orders f's events newest first. A search
+// orders by the index's rowid, the same id, so that SQLite walks the index
+// in that order and stops at the page's end instead of sorting every
+// match.
+func eventOrder(f connectors.EventFilter) string {
+	if searchQuery(f.Search) != "" {
+		return "events_fts.rowid"
+	}
+	return "e.id"
 }
 
 // searchQuery turns what an operator typed into an FTS5 query: every word
