@@ -13,6 +13,15 @@ type EventStore interface {
 	// ENOTFOUND error.
 	CreateEvent(ctx context.Context, e NewEvent) (int64, error)
 
+	// CreateEventOnce is CreateEvent for an event that may carry a
+	// DeliveryKey: when an event of the same company and source holds
+	// the key already, it stores nothing and returns that event's id
+	// with created false. Two calls with one key at the same instant, on
+	// one store or on two over one database, store one event: a unique
+	// key in the schema decides, and the loser reads the winner's id.
+	// CreateEvent treats a key the same way, without saying which.
+	CreateEventOnce(ctx context.Context, e NewEvent) (id int64, created bool, err error)
+
 	// Event returns the event with the given id, or an ENOTFOUND error.
 	Event(ctx context.Context, id int64) (Event, error)
 
@@ -130,6 +139,7 @@ type Store interface {
 	TokenStore
 	AuditStore
 	ArchiveStore
+	ConnectionStore
 
 	// Ping returns nil when the store can be read and written.
 	Ping(ctx context.Context) error

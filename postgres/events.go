@@ -18,9 +18,18 @@ var emptyPayload = []byte("{}")
 
 // CreateEvent stores e in state received, with its delivery and its first
 // history row, and returns its id once the commit that holds it is done.
+// An event whose delivery key is held already is not stored: the id
+// returned is the holder's.
 func (s *Store) CreateEvent(ctx context.Context, e connectors.NewEvent) (int64, error) {
+	id, _, err := s.CreateEventOnce(ctx, e)
+	return id, err
+}
+
+// CreateEventOnce is CreateEvent that tells whether the event was created
+// or its delivery key was held by an earlier event, whose id it returns.
+func (s *Store) CreateEventOnce(ctx context.Context, e connectors.NewEvent) (int64, bool, error) {
 	if err := checkNewEvent(e); err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	row := &eventRow{NewEvent: e, at: now()}
 	if len(row.Payload) == 0 {
@@ -28,7 +37,7 @@ func (s *Store) CreateEvent(ctx context.Context, e connectors.NewEvent) (int64, 
 	}
 	headers, err := json.Marshal(e.Delivery.Header)
 	if err != nil {
-		return 0, fmt.Errorf("encode delivery headers: %w", err)
+		return 0, false, fmt.Errorf("encode delivery headers: %w", err)
 	}
 	row.headers = string(headers)
 
@@ -42,13 +51,13 @@ func (s *Store) CreateEvent(ctx context.Context, e connectors.NewEvent) (int64, 
 		}
 	}
 	if isForeignKeyViolation(err) {
-		return 0, connectors.Errorf(connectors.ENOTFOUND,
+		return 0, false, connectors.Errorf(connectors.ENOTFOUND,
 			"company %d not found", e.CompanyID)
 	}
 	if err != nil {
-		return 0, storeError("create event", err)
+		return 0, false, storeError("create event", err)
 	}
-	return row.id, nil
+	return row.id, !row.duplicate, nil
 }
 
 // eventRow is an event waiting for the group commit that writes it.
@@ -56,7 +65,10 @@ type eventRow struct {
 	connectors.NewEvent
 	at      time.Time
 	headers string
-	id      int64 // set by insertEvents
+	// Set by insertEvents: the event's id, and whether its delivery key
+	// was held already, the id then being the holder's.
+	id        int64
+	duplicate bool
 }
 
 // insertEventsSQL writes the events of one group commit, their arrival
@@ -69,16 +81,16 @@ WITH batch AS (
     FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[],
                 $5::text[], $6::text[], $7::bytea[], $8::timestamptz[],
                 $9::text[], $10::text[], $11::text[], $12::text[],
-                $13::bytea[])
+                $13::bytea[], $14::text[])
         AS b(id, company_id, source, source_name, event_type, ref, payload,
-             at, remote_addr, method, path, headers, body)
+             at, remote_addr, method, path, headers, body, delivery_key)
 ), event AS (
     INSERT INTO events (
         id, company_id, source, source_name, event_type, ref,
-        payload, received_at, updated_at
+        payload, received_at, updated_at, delivery_key
     )
     SELECT id, company_id, source, source_name, event_type, ref,
-           payload, at, at
+           payload, at, at, NULLIF(delivery_key, '')
     FROM batch
 ), arrival AS (
     INSERT INTO event_history (
@@ -93,20 +105,27 @@ INSERT INTO deliveries (
 SELECT id, at, remote_addr, method, path, headers, body
 FROM batch`
 
-// insertEvents writes the events of one group commit.
+// insertEvents writes the events of one group commit. An event whose
+// delivery key is held, by a stored event or one earlier in the batch,
+// is skipped without failing the others (see claimKeys).
 func insertEvents(ctx context.Context, tx *sql.Tx, rows []*eventRow) error {
 	ids, err := nextIDs(ctx, tx, len(rows))
 	if err != nil {
 		return err
 	}
-	var c eventColumnsOf
 	for i, r := range rows {
 		r.id = ids[i]
+	}
+	if rows, err = claimKeys(ctx, tx, rows); err != nil || len(rows) == 0 {
+		return err
+	}
+	var c eventColumnsOf
+	for _, r := range rows {
 		c.add(r)
 	}
 	_, err = tx.ExecContext(ctx, insertEventsSQL, c.id, c.company, c.source,
 		c.sourceName, c.eventType, c.ref, c.payload, c.at, c.remoteAddr,
-		c.method, c.path, c.headers, c.body)
+		c.method, c.path, c.headers, c.body, c.deliveryKey)
 	return err
 }
 
@@ -137,6 +156,7 @@ type eventColumnsOf struct {
 	payload, body                      [][]byte
 	at                                 []time.Time
 	remoteAddr, method, path, headers  []string
+	deliveryKey                        []string // "" for none
 }
 
 func (c *eventColumnsOf) add(r *eventRow) {
@@ -154,7 +174,11 @@ func (c *eventColumnsOf) add(r *eventRow) {
 	c.path = append(c.path, d.Path)
 	c.headers = append(c.headers, r.headers)
 	c.body = append(c.body, nonNil(d.Body))
+	c.deliveryKey = append(c.deliveryKey, r.DeliveryKey)
 }
+
+// maxDeliveryKey bounds a delivery key, as the schema does.
+const maxDeliveryKey = 255
 
 func checkNewEvent(e connectors.NewEvent) error {
 	switch {
@@ -164,6 +188,9 @@ func checkNewEvent(e connectors.NewEvent) error {
 		return connectors.Errorf(connectors.EINVALID, "unknown source %q", e.Source)
 	case strings.TrimSpace(e.EventType) == "":
 		return connectors.Errorf(connectors.EINVALID, "an event needs an event type")
+	case len(e.DeliveryKey) > maxDeliveryKey:
+		return connectors.Errorf(connectors.EINVALID,
+			"a delivery key has at most %d bytes", maxDeliveryKey)
 	}
 	return nil
 }

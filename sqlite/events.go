@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -17,9 +18,18 @@ var emptyPayload = []byte("{}")
 
 // CreateEvent stores e in state received, with its delivery and its first
 // history row, and returns its id once the commit that holds it is done.
+// An event whose delivery key is held already is not stored: the id
+// returned is the holder's.
 func (s *Store) CreateEvent(ctx context.Context, e connectors.NewEvent) (int64, error) {
+	id, _, err := s.CreateEventOnce(ctx, e)
+	return id, err
+}
+
+// CreateEventOnce is CreateEvent that tells whether the event was created
+// or its delivery key was held by an earlier event, whose id it returns.
+func (s *Store) CreateEventOnce(ctx context.Context, e connectors.NewEvent) (int64, bool, error) {
 	if err := checkNewEvent(e); err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	row := &eventRow{NewEvent: e, at: formatTime(now())}
 	if len(row.Payload) == 0 {
@@ -27,18 +37,18 @@ func (s *Store) CreateEvent(ctx context.Context, e connectors.NewEvent) (int64, 
 	}
 	var err error
 	if row.headers, err = json.Marshal(e.Delivery.Header); err != nil {
-		return 0, fmt.Errorf("encode delivery headers: %w", err)
+		return 0, false, fmt.Errorf("encode delivery headers: %w", err)
 	}
 
 	err = s.events.Add(ctx, row)
 	if isForeignKeyViolation(err) {
-		return 0, connectors.Errorf(connectors.ENOTFOUND,
+		return 0, false, connectors.Errorf(connectors.ENOTFOUND,
 			"company %d not found", e.CompanyID)
 	}
 	if err != nil {
-		return 0, fmt.Errorf("create event: %w", err)
+		return 0, false, fmt.Errorf("create event: %w", err)
 	}
-	return row.id, nil
+	return row.id, !row.duplicate, nil
 }
 
 // eventRow is an event waiting for the group commit that writes it.
@@ -46,24 +56,33 @@ type eventRow struct {
 	connectors.NewEvent
 	at      string
 	headers []byte
-	id      int64 // set by insertEvents
+	// Set by insertEvents: the event's id, and whether its delivery key
+	// was held already, the id then being the holder's.
+	id        int64
+	duplicate bool
 }
 
 // insertEvents writes the events of one group commit with one statement
 // per table: with many events waiting, parsing and planning three
-// statements per event would cost more than the writes themselves.
+// statements per event would cost more than the writes themselves. An
+// event whose delivery key is held, by a stored event or by one earlier
+// in the batch, is skipped without failing the others, and answered with
+// the holder's id.
 func insertEvents(ctx context.Context, tx *sql.Tx, rows []*eventRow) error {
-	ids, err := insertEventRows(ctx, tx, rows)
+	inserted, err := insertEventRows(ctx, tx, rows)
 	if err != nil {
 		return err
 	}
-	for i, r := range rows {
-		r.id = ids[i]
+	if err := findHolders(ctx, tx, rows); err != nil {
+		return err
+	}
+	if len(inserted) == 0 {
+		return nil
 	}
 
-	history := make([]any, 0, 2*len(rows))
-	deliveries := make([]any, 0, 6*len(rows))
-	for _, r := range rows {
+	history := make([]any, 0, 2*len(inserted))
+	deliveries := make([]any, 0, 6*len(inserted))
+	for _, r := range inserted {
 		d := r.Delivery
 		history = append(history, r.id, r.at)
 		deliveries = append(deliveries,
@@ -71,54 +90,131 @@ func insertEvents(ctx context.Context, tx *sql.Tx, rows []*eventRow) error {
 	}
 	_, err = tx.ExecContext(ctx, `
 INSERT INTO event_history (event_id, from_state, to_state, at, actor, reason)
-VALUES `+values("(?, NULL, 'received', ?, 'system', '')", len(rows)), history...)
+VALUES `+values("(?, NULL, 'received', ?, 'system', '')", len(inserted)),
+		history...)
 	if err != nil {
 		return err
 	}
 	_, err = tx.ExecContext(ctx, `
 INSERT INTO deliveries (event_id, remote_addr, method, path, headers, body)
-VALUES `+values("(?, ?, ?, ?, ?, ?)", len(rows)), deliveries...)
+VALUES `+values("(?, ?, ?, ?, ?, ?)", len(inserted)), deliveries...)
 	return err
 }
 
-// insertEventRows inserts the events and returns their ids in the order
-// of rows. SQLite inserts the rows of a VALUES list in order and
-// AUTOINCREMENT gives each a larger id than the last, so the ids, sorted,
-// line up with rows.
-func insertEventRows(ctx context.Context, tx *sql.Tx, rows []*eventRow) ([]int64, error) {
-	args := make([]any, 0, 8*len(rows))
+// insertedRow is what the insert returns of each row it wrote.
+type insertedRow struct {
+	id        int64
+	companyID int64
+	source    string
+	key       sql.NullString
+}
+
+// insertEventRows inserts the events, skipping those whose delivery key
+// is held, sets the ids of the others and returns them. SQLite inserts
+// the rows of a VALUES list in order and AUTOINCREMENT gives each a larger
+// id than the last, so the returned rows, sorted by id, line up with the
+// rows that were inserted; a row with a key is one of them only when the
+// next returned row carries its company, source and key, since no two
+// stored rows share those.
+func insertEventRows(ctx context.Context, tx *sql.Tx, rows []*eventRow) (
+	[]*eventRow, error) {
+	args := make([]any, 0, 9*len(rows))
 	for _, r := range rows {
+		r.id, r.duplicate = 0, false // a retried batch runs this again
 		args = append(args, r.CompanyID, string(r.Source), r.SourceName,
-			r.EventType, r.Ref, []byte(r.Payload), r.at, r.at)
+			r.EventType, r.Ref, []byte(r.Payload), r.at, r.at,
+			deliveryKey(r.DeliveryKey))
 	}
 	res, err := tx.QueryContext(ctx, `
 INSERT INTO events (
     company_id, source, source_name, event_type, ref,
-    payload, received_at, updated_at
+    payload, received_at, updated_at, delivery_key
 )
-VALUES `+values("(?, ?, ?, ?, ?, ?, ?, ?)", len(rows))+`
-RETURNING id`, args...)
+VALUES `+values("(?, ?, ?, ?, ?, ?, ?, ?, ?)", len(rows))+`
+ON CONFLICT DO NOTHING
+RETURNING id, company_id, source, delivery_key`, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer res.Close()
 
-	ids := make([]int64, 0, len(rows))
+	var got []insertedRow
 	for res.Next() {
-		var id int64
-		if err := res.Scan(&id); err != nil {
+		var ir insertedRow
+		err := res.Scan(&ir.id, &ir.companyID, &ir.source, &ir.key)
+		if err != nil {
 			return nil, err
 		}
-		ids = append(ids, id)
+		got = append(got, ir)
 	}
 	if err := res.Err(); err != nil {
 		return nil, err
 	}
-	if len(ids) != len(rows) {
-		return nil, fmt.Errorf("inserted %d events, got %d ids", len(rows), len(ids))
+	slices.SortFunc(got, func(a, b insertedRow) int {
+		return cmp.Compare(a.id, b.id)
+	})
+	return matchInserted(rows, got)
+}
+
+// holds reports whether the inserted row carries r's delivery key.
+func (ir insertedRow) holds(r *eventRow) bool {
+	return ir.key.String == r.DeliveryKey && ir.companyID == r.CompanyID &&
+		ir.source == string(r.Source)
+}
+
+// matchInserted gives the inserted rows their ids and marks the others
+// as duplicates.
+func matchInserted(rows []*eventRow, got []insertedRow) ([]*eventRow, error) {
+	inserted := make([]*eventRow, 0, len(got))
+	for _, r := range rows {
+		if len(inserted) < len(got) {
+			next := got[len(inserted)]
+			if r.DeliveryKey == "" || next.holds(r) {
+				r.id = next.id
+				inserted = append(inserted, r)
+				continue
+			}
+		}
+		if r.DeliveryKey == "" {
+			return nil, fmt.Errorf("inserted %d events, got %d ids",
+				len(rows), len(got))
+		}
+		r.duplicate = true
 	}
-	slices.Sort(ids)
-	return ids, nil
+	if len(inserted) != len(got) {
+		return nil, fmt.Errorf("matched %d of %d inserted events",
+			len(inserted), len(got))
+	}
+	return inserted, nil
+}
+
+// findHolders sets the id of each duplicate row to the id of the event
+// that holds its key, stored before or earlier in this batch.
+func findHolders(ctx context.Context, tx *sql.Tx, rows []*eventRow) error {
+	for _, r := range rows {
+		if !r.duplicate {
+			continue
+		}
+		err := tx.QueryRowContext(ctx, `
+SELECT id
+FROM events
+WHERE company_id = ?
+  AND source = ?
+  AND delivery_key = ?`, r.CompanyID, string(r.Source), r.DeliveryKey,
+		).Scan(&r.id)
+		if err != nil {
+			return fmt.Errorf("find the event holding a delivery key: %w", err)
+		}
+	}
+	return nil
+}
+
+// deliveryKey returns the key to store: NULL for none.
+func deliveryKey(key string) any {
+	if key == "" {
+		return nil
+	}
+	return key
 }
 
 // values repeats a VALUES tuple n times.
@@ -134,6 +230,9 @@ func values(tuple string, n int) string {
 	return b.String()
 }
 
+// maxDeliveryKey bounds a delivery key, as the schema does.
+const maxDeliveryKey = 255
+
 func checkNewEvent(e connectors.NewEvent) error {
 	switch {
 	case e.CompanyID <= 0:
@@ -142,6 +241,9 @@ func checkNewEvent(e connectors.NewEvent) error {
 		return connectors.Errorf(connectors.EINVALID, "unknown source %q", e.Source)
 	case strings.TrimSpace(e.EventType) == "":
 		return connectors.Errorf(connectors.EINVALID, "an event needs an event type")
+	case len(e.DeliveryKey) > maxDeliveryKey:
+		return connectors.Errorf(connectors.EINVALID,
+			"a delivery key has at most %d bytes", maxDeliveryKey)
 	}
 	return nil
 }

@@ -50,6 +50,12 @@ func Run(t *testing.T, open Opener) {
 		{"CountEvents_AndSeries", testCounts},
 		{"LastChange_FollowsEvents", testLastChange},
 		{"Rejections_FilterByAddressPathTime", testRejectionFilters},
+		{"Connections_CreateGetList", testConnectionsCreateGetList},
+		{"Connections_Refuse", testConnectionsRefuse},
+		{"Connections_RotateAndDisable", testConnectionsRotateAndDisable},
+		{"DeliveryKey_StoresOnce", testDeliveryKeyOnce},
+		{"DeliveryKey_ConcurrentCopiesStoredOnce", testDeliveryKeyConcurrent},
+		{"DeliveryKey_RefusesTooLong", testDeliveryKeyTooLong},
 	}
 	cases = append(cases, struct {
 		name string
