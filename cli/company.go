@@ -46,7 +46,8 @@ func runCompanyCreate(ctx context.Context, env Env, args []string) error {
 		if *asJSON {
 			return writeJSON(env.Stdout, toCompanyJSON(c))
 		}
-		_, err = fmt.Fprintf(env.Stdout, "company %d created: %s\n", c.ID, c.Name)
+		_, err = fmt.Fprintf(env.Stdout, "company %d created: %s\n",
+			c.ID, printable(c.Name))
 		return err
 	})
 }

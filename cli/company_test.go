@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	connectors "github.com/ipai-ai/ipai-connectors"
@@ -78,5 +79,34 @@ func TestCompany_NameAfterDoubleDashMayStartWithDash(t *testing.T) {
 	wantOK(t, out)
 	if want := "company 2 created: -dash co\n"; out.stdout != want {
 		t.Errorf("create: got %q, want %q", out.stdout, want)
+	}
+}
+
+func TestCompanyList_EscapesNames(t *testing.T) {
+	t.Parallel()
+	db := testDB(t)
+	var c connectors.Company
+	inStore(t, db, func(store *sqlite.Store) {
+		var err error
+		if c, err = store.CreateCompany(t.Context(), "Evil"+attack); err != nil {
+			t.Fatal(err)
+		}
+	})
+	out := runCLI(t, nil, "company", "list", "--db", db)
+	wantOK(t, out)
+	companies := []struct{ id, name string }{{"1", "Default"}, {"2", "Evil" + attackShown}}
+	want := "ID  NAME                         CREATED\n"
+	for _, row := range companies {
+		want += fmt.Sprintf("%-4s%-29s%s\n", row.id, row.name, humanTime(c.CreatedAt))
+	}
+	if out.stdout != want {
+		t.Errorf("list:\ngot  %q\nwant %q", out.stdout, want)
+	}
+
+	out = runCLI(t, nil, "company", "list", "--db", db, "--json")
+	wantOK(t, out)
+	name := `"name":"Evil\u001b]0;pwned\u0007\u001b[2J"`
+	if !strings.Contains(out.stdout, name) {
+		t.Errorf("list --json:\ngot  %s\nwant it to hold %s", out.stdout, name)
 	}
 }

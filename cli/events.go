@@ -234,7 +234,7 @@ func writeEventText(w io.Writer, e connectors.Event, history []connectors.Transi
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "Event\t%d\n", e.ID)
 	fmt.Fprintf(tw, "Company\t%d\n", e.CompanyID)
-	fmt.Fprintf(tw, "Source\t%s\n", sourceText(e))
+	fmt.Fprintf(tw, "Source\t%s\n", cell(sourceText(e)))
 	fmt.Fprintf(tw, "Type\t%s\n", cell(e.EventType))
 	fmt.Fprintf(tw, "Ref\t%s\n", cell(e.Ref))
 	fmt.Fprintf(tw, "State\t%s\n", e.State)
@@ -246,7 +246,7 @@ func writeEventText(w io.Writer, e connectors.Event, history []connectors.Transi
 		return err
 	}
 
-	fmt.Fprintf(w, "\nPayload:\n%s\n", indentPayload(e.Payload))
+	fmt.Fprintf(w, "\nPayload:\n%s\n", printableLines(indentPayload(e.Payload)))
 
 	fmt.Fprintln(w, "\nHistory:")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -259,7 +259,9 @@ func writeEventText(w io.Writer, e connectors.Event, history []connectors.Transi
 }
 
 // indentPayload is the payload indented for reading. Indenting keeps
-// every number's digits; --json shows the exact stored bytes.
+// every number's digits; --json shows the exact stored bytes. Valid JSON
+// has no raw C0 controls, but DEL, C1 and bidi overrides may be in its
+// strings, so the caller escapes the result.
 func indentPayload(p json.RawMessage) string {
 	var buf bytes.Buffer
 	if err := json.Indent(&buf, p, "", "  "); err != nil {

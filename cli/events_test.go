@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -397,5 +398,89 @@ func TestEventsShow_UnknownEventAndBadID(t *testing.T) {
 	want := "ipai-connectors: \"seven\" is not an event id\n"
 	if out.code != ExitUsage || len(out.stderr) < len(want) || out.stderr[:len(want)] != want {
 		t.Errorf("bad id: got exit %d and %q, want exit 2 and %q", out.code, out.stderr, want)
+	}
+}
+
+// seedHostileEvent stores an event whose client-chosen strings hold
+// terminal controls, raw and JSON-escaped, and returns it as stored.
+func seedHostileEvent(t *testing.T, db string) (connectors.Event, []connectors.Transition) {
+	t.Helper()
+	var e connectors.Event
+	var h []connectors.Transition
+	inStore(t, db, func(store *sqlite.Store) {
+		id := seedEvent(t, store, connectors.NewEvent{
+			Source: connectors.SourceCustom, SourceName: attack,
+			EventType: attack, Ref: "wf\u202e1",
+			Payload: []byte("{\"title\":\"\u202eevil\",\"esc\":\"\\u001b[2J\"," +
+				"\"del\":\"\x7f\"}"),
+		})
+		e, h = readEvent(t, store, id)
+	})
+	return e, h
+}
+
+func TestEventsList_EscapesClientStrings(t *testing.T) {
+	t.Parallel()
+	db := testDB(t)
+	e, _ := seedHostileEvent(t, db)
+	out := runCLI(t, nil, "events", "list", "--db", db)
+	wantOK(t, out)
+	row := "%-4s%-22s%-32s%-25s%-11s%s\n"
+	want := fmt.Sprintf(row, "ID", "RECEIVED", "SOURCE", "TYPE", "REF", "STATE") +
+		fmt.Sprintf(row, "1", humanTime(e.ReceivedAt), "custom:"+attackShown,
+			attackShown, `wf\u202e1`, "received")
+	if out.stdout != want {
+		t.Errorf("table:\ngot  %q\nwant %q", out.stdout, want)
+	}
+}
+
+func TestEventsShow_EscapesClientStrings(t *testing.T) {
+	t.Parallel()
+	db := testDB(t)
+	e, h := seedHostileEvent(t, db)
+	out := runCLI(t, nil, "events", "show", "1", "--db", db)
+	wantOK(t, out)
+	want := "Event      1\n" +
+		"Company    1\n" +
+		"Source     custom:" + attackShown + "\n" +
+		"Type       " + attackShown + "\n" +
+		"Ref        wf\\u202e1\n" +
+		"State      received\n" +
+		"Received   " + humanTime(e.ReceivedAt) + "\n" +
+		"Processed  -\n" +
+		"Error      -\n" +
+		"Notes      -\n" +
+		"\nPayload:\n{\n" +
+		`  "title": "\u202eevil",` + "\n" +
+		`  "esc": "\u001b[2J",` + "\n" +
+		`  "del": "\x7f"` + "\n}\n" +
+		"\nHistory:\n" +
+		"AT                    FROM  TO        ACTOR   REASON\n" +
+		humanTime(h[0].At) + "  -     received  system  -\n"
+	if out.stdout != want {
+		t.Errorf("show:\ngot  %q\nwant %q", out.stdout, want)
+	}
+}
+
+func TestEventsShow_JSONEscapesFieldsKeepsPayload(t *testing.T) {
+	t.Parallel()
+	db := testDB(t)
+	e, _ := seedHostileEvent(t, db)
+	out := runCLI(t, nil, "events", "show", "1", "--db", db, "--json")
+	wantOK(t, out)
+	fields := `"source":"custom","source_name":"\u001b]0;pwned\u0007\u001b[2J",` +
+		`"event_type":"\u001b]0;pwned\u0007\u001b[2J","ref":"wf\u202e1",` +
+		`"state":"received","payload":` + string(e.Payload) + `,`
+	if !strings.Contains(out.stdout, fields) {
+		t.Errorf("show --json:\ngot  %s\nwant it to hold %s", out.stdout, fields)
+	}
+	var got struct {
+		SourceName string `json:"source_name"`
+		Ref        string `json:"ref"`
+	}
+	decodeJSON(t, out.stdout, &got)
+	if got.SourceName != attack || got.Ref != "wf\u202e1" {
+		t.Errorf("decoded: got %q and %q, want %q and %q",
+			got.SourceName, got.Ref, attack, "wf\u202e1")
 	}
 }

@@ -7,20 +7,23 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // writeJSON writes v as one line of JSON. HTML characters are left as they
 // are: the reader is a terminal or a script, not a browser.
 func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	b, err := marshal(v)
+	if err != nil {
 		return fmt.Errorf("write json: %w", err)
 	}
-	return nil
+	_, err = w.Write(append(b, '\n'))
+	return err
 }
 
 // marshal encodes v without a trailing newline and without HTML escaping.
+// The terminal controls that encoding/json leaves as they are (DEL, C1,
+// the bidi overrides) are escaped too, which keeps every string's value.
 func marshal(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -28,7 +31,27 @@ func marshal(v any) ([]byte, error) {
 	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	return escapeJSON(bytes.TrimSuffix(buf.Bytes(), []byte("\n"))), nil
+}
+
+// escapeJSON rewrites the terminal controls in b, JSON as encoding/json
+// writes it, as \uXXXX escapes. Outside its strings such JSON holds ASCII
+// only, so every control found is inside a string.
+func escapeJSON(b []byte) []byte {
+	if !bytes.ContainsFunc(b, isTerminalControl) {
+		return b
+	}
+	var out bytes.Buffer
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if isTerminalControl(r) {
+			fmt.Fprintf(&out, `\u%04x`, r)
+		} else {
+			out.Write(b[:size])
+		}
+		b = b[size:]
+	}
+	return out.Bytes()
 }
 
 // jsonObject writes a JSON object key by key. It exists for the payloads:
@@ -113,10 +136,61 @@ func humanTime(t time.Time) string {
 }
 
 // cell is a value for a table cell: never empty, so that columns stay
-// aligned, and on one line.
+// aligned, on one line, and printable.
 func cell(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
 	if s == "" {
 		return "-"
 	}
-	return strings.Join(strings.Fields(s), " ")
+	return printable(s)
+}
+
+// printable returns s with everything that could drive a terminal
+// escaped: C0 controls, DEL and bytes that are not UTF-8 as \xNN, C1
+// controls and the bidi overrides as \uNNNN. Clients choose much of what
+// the commands print; through printable none of it can move the cursor,
+// set the window's title, clear the screen or reorder a line.
+func printable(s string) string {
+	if utf8.ValidString(s) && !strings.ContainsFunc(s, isTerminalControl) {
+		return s
+	}
+	var b strings.Builder
+	for len(s) > 0 {
+		r, size := utf8.DecodeRuneInString(s)
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[0])
+		case isTerminalControl(r) && r < utf8.RuneSelf:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case isTerminalControl(r):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteString(s[:size])
+		}
+		s = s[size:]
+	}
+	return b.String()
+}
+
+// printableLines is printable for text of several lines: the line breaks
+// stay, everything else is escaped.
+func printableLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, line := range lines {
+		lines[i] = printable(line)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// isTerminalControl reports whether r is a control character (C0, DEL,
+// C1) or a bidi override or isolate: a terminal may act on any of them
+// instead of showing it.
+func isTerminalControl(r rune) bool {
+	switch {
+	case r < 0x20, r >= 0x7f && r <= 0x9f:
+		return true
+	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+		return true
+	}
+	return false
 }

@@ -80,3 +80,30 @@ func TestRejectedList_Table(t *testing.T) {
 		t.Errorf("rejected list:\ngot\n%s\nwant\n%s", out.stdout, want)
 	}
 }
+
+func TestRejectedList_EscapesClientStrings(t *testing.T) {
+	t.Parallel()
+	db := testDB(t)
+	at := time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
+	inStore(t, db, func(store *sqlite.Store) {
+		err := store.RecordRejection(t.Context(), connectors.Rejection{
+			At: at, RemoteAddr: "203.0.113.7", Path: "/hooks/\u202eevil",
+			Source: attack, Cause: connectors.CauseInvalidParams,
+			Detail: "event_type " + attack, RequestID: "aaaa000000000003",
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	out := runCLI(t, nil, "rejected", "list", "--db", db)
+	wantOK(t, out)
+	row := "%-22s%-13s%-19s%-25s%-16s%-36s%s\n"
+	want := fmt.Sprintf(row, "AT", "REMOTE", "PATH", "SOURCE", "CAUSE", "DETAIL",
+		"REQUEST") +
+		fmt.Sprintf(row, "2025-03-04T05:06:07Z", "203.0.113.7", `/hooks/\u202eevil`,
+			attackShown, "invalid_params", "event_type "+attackShown,
+			"aaaa000000000003")
+	if out.stdout != want {
+		t.Errorf("rejected list:\ngot  %q\nwant %q", out.stdout, want)
+	}
+}
