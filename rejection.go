@@ -28,6 +28,24 @@ const (
 	CauseUnsupportedEncoding Cause = "unsupported_encoding"
 )
 
+// Causes lists every cause of rejection, in the order they are declared.
+var Causes = []Cause{
+	CauseMissingToken,
+	CauseWrongToken,
+	CauseMalformedBody,
+	CauseInvalidParams,
+	CauseUnknownCompany,
+	CauseTooLarge,
+	CauseUnsupportedMedia,
+	CauseBadSignature,
+	CauseStaleTimestamp,
+	CauseRateLimited,
+	CauseFailedLogin,
+	CauseUnknownConnection,
+	CauseDisabledConnection,
+	CauseUnsupportedEncoding,
+}
+
 // Rejection records a request that was turned away. It never holds the
 // token or secret that was sent.
 type Rejection struct {
