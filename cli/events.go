@@ -24,7 +24,7 @@ func runEventsList(ctx context.Context, env Env, args []string) error {
 	eventType := cl.fs.String("type", "", "only events of this `event_type`")
 	ref := cl.fs.String("ref", "", "only events with this `ref`")
 	since := cl.fs.String("since", "", "only events received since this "+
-		"`time`: RFC 3339, or a duration ago such as 2h")
+		"`time`: "+sinceForms)
 	limit := cl.fs.Int("limit", connectors.DefaultLimit, "at most this many events")
 
 	cfg, pos, err := cl.parse(env, args)
@@ -82,6 +82,9 @@ func eventFilter(state, source, eventType, ref, since string,
 	f.Limit = limit
 	return f, nil
 }
+
+// sinceForms describes the values --since accepts, for the usage.
+const sinceForms = "RFC 3339, or a duration ago such as 2h"
 
 // parseSince reads --since: an RFC 3339 time, or a duration meaning that
 // long before now.

@@ -4,13 +4,17 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"text/tabwriter"
+	"time"
 
 	connectors "github.com/ipai-ai/ipai-connectors"
 )
 
 // rejectionJSON is a rejected request as JSON.
 type rejectionJSON struct {
+	ID         int64            `json:"id"`
 	At         *string          `json:"at"`
 	RemoteAddr string           `json:"remote_addr"`
 	Path       string           `json:"path"`
@@ -25,6 +29,7 @@ func runRejectedList(ctx context.Context, env Env, args []string) error {
 		"List rejected requests, newest first", storeSettings...)
 	asJSON := cl.fs.Bool("json", false, "print a JSON array")
 	cause := cl.fs.String("cause", "", "only rejections with this `cause`, such as wrong_token")
+	since := cl.fs.String("since", "", "only rejections since this `time`: "+sinceForms)
 	limit := cl.fs.Int("limit", connectors.DefaultLimit, "at most this many rejections")
 
 	cfg, pos, err := cl.parse(env, args)
@@ -34,13 +39,9 @@ func runRejectedList(ctx context.Context, env Env, args []string) error {
 	if err := cl.wantArgs(pos, 0); err != nil {
 		return err
 	}
-	if *limit < 1 || *limit > connectors.MaxLimit {
-		return cl.usageErr("--limit: want 1 to %d, got %d",
-			connectors.MaxLimit, *limit)
-	}
-	f := connectors.RejectionFilter{
-		Cause: connectors.Cause(*cause),
-		Limit: *limit,
+	f, err := rejectionFilter(*cause, *since, *limit, time.Now())
+	if err != nil {
+		return cl.usageErr("%s", err)
 	}
 
 	return withStore(ctx, env, cfg, func(store hubStore) error {
@@ -55,10 +56,43 @@ func runRejectedList(ctx context.Context, env Env, args []string) error {
 	})
 }
 
+// rejectionFilter builds the filter of rejected list from its flags.
+func rejectionFilter(cause, since string, limit int,
+	now time.Time) (connectors.RejectionFilter, error) {
+	f := connectors.RejectionFilter{Cause: connectors.Cause(cause)}
+	if cause != "" && !slices.Contains(connectors.Causes, f.Cause) {
+		return f, fmt.Errorf("--cause: unknown cause %q: want one of %s",
+			cause, causeList())
+	}
+	if since != "" {
+		t, err := parseSince(since, now)
+		if err != nil {
+			return f, err
+		}
+		f.Since = t
+	}
+	if limit < 1 || limit > connectors.MaxLimit {
+		return f, fmt.Errorf("--limit: want 1 to %d, got %d",
+			connectors.MaxLimit, limit)
+	}
+	f.Limit = limit
+	return f, nil
+}
+
+// causeList is the known causes for an error message.
+func causeList() string {
+	names := make([]string, len(connectors.Causes))
+	for i, c := range connectors.Causes {
+		names[i] = string(c)
+	}
+	return strings.Join(names, ", ")
+}
+
 func rejectionsJSON(rejections []connectors.Rejection) []rejectionJSON {
 	rows := make([]rejectionJSON, 0, len(rejections))
 	for _, r := range rejections {
 		rows = append(rows, rejectionJSON{
+			ID:         r.ID,
 			At:         jsonTime(r.At),
 			RemoteAddr: r.RemoteAddr,
 			Path:       r.Path,
@@ -73,11 +107,11 @@ func rejectionsJSON(rejections []connectors.Rejection) []rejectionJSON {
 
 func writeRejectionsTable(w io.Writer, rejections []connectors.Rejection) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "AT\tREMOTE\tPATH\tSOURCE\tCAUSE\tDETAIL\tREQUEST")
+	fmt.Fprintln(tw, "ID\tAT\tREMOTE\tPATH\tSOURCE\tCAUSE\tDETAIL\tREQUEST")
 	for _, r := range rejections {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", humanTime(r.At),
-			cell(r.RemoteAddr), cell(r.Path), cell(r.Source), r.Cause,
-			cell(r.Detail), cell(r.RequestID))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID,
+			humanTime(r.At), cell(r.RemoteAddr), cell(r.Path), cell(r.Source),
+			cell(string(r.Cause)), cell(r.Detail), cell(r.RequestID))
 	}
 	return tw.Flush()
 }

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -36,10 +38,10 @@ func TestRejectedList_JSON(t *testing.T) {
 
 	out := runCLI(t, nil, "rejected", "list", "--db", db, "--json")
 	wantOK(t, out)
-	want := `[{"at":"2025-03-04T05:07:07.123456Z","remote_addr":"198.51.100.2",` +
+	want := `[{"id":2,"at":"2025-03-04T05:07:07.123456Z","remote_addr":"198.51.100.2",` +
 		`"path":"/ipai_ai_connectors/event","source":"","cause":"malformed_body",` +
 		`"detail":"not JSON","request_id":"aaaa000000000002"},` +
-		`{"at":"2025-03-04T05:06:07.123456Z","remote_addr":"203.0.113.7",` +
+		`{"id":1,"at":"2025-03-04T05:06:07.123456Z","remote_addr":"203.0.113.7",` +
 		`"path":"/ipai_ai_connectors/event","source":"n8n","cause":"wrong_token",` +
 		`"detail":"the token does not match","request_id":"aaaa000000000001"}]` + "\n"
 	if out.stdout != want {
@@ -70,12 +72,15 @@ func TestRejectedList_Table(t *testing.T) {
 	seedRejections(t, db)
 	out := runCLI(t, nil, "rejected", "list", "--db", db)
 	wantOK(t, out)
-	row := "%-22s%-14s%-27s%-8s%-16s%-26s%s\n"
-	want := fmt.Sprintf(row, "AT", "REMOTE", "PATH", "SOURCE", "CAUSE", "DETAIL", "REQUEST") +
-		fmt.Sprintf(row, "2025-03-04T05:07:07Z", "198.51.100.2", "/ipai_ai_connectors/event",
-			"-", "malformed_body", "not JSON", "aaaa000000000002") +
-		fmt.Sprintf(row, "2025-03-04T05:06:07Z", "203.0.113.7", "/ipai_ai_connectors/event",
-			"n8n", "wrong_token", "the token does not match", "aaaa000000000001")
+	row := "%-4s%-22s%-14s%-27s%-8s%-16s%-26s%s\n"
+	want := fmt.Sprintf(row, "ID", "AT", "REMOTE", "PATH", "SOURCE", "CAUSE",
+		"DETAIL", "REQUEST") +
+		fmt.Sprintf(row, "2", "2025-03-04T05:07:07Z", "198.51.100.2",
+			"/ipai_ai_connectors/event", "-", "malformed_body", "not JSON",
+			"aaaa000000000002") +
+		fmt.Sprintf(row, "1", "2025-03-04T05:06:07Z", "203.0.113.7",
+			"/ipai_ai_connectors/event", "n8n", "wrong_token",
+			"the token does not match", "aaaa000000000001")
 	if out.stdout != want {
 		t.Errorf("rejected list:\ngot\n%s\nwant\n%s", out.stdout, want)
 	}
@@ -97,13 +102,75 @@ func TestRejectedList_EscapesClientStrings(t *testing.T) {
 	})
 	out := runCLI(t, nil, "rejected", "list", "--db", db)
 	wantOK(t, out)
-	row := "%-22s%-13s%-19s%-25s%-16s%-36s%s\n"
-	want := fmt.Sprintf(row, "AT", "REMOTE", "PATH", "SOURCE", "CAUSE", "DETAIL",
-		"REQUEST") +
-		fmt.Sprintf(row, "2025-03-04T05:06:07Z", "203.0.113.7", `/hooks/\u202eevil`,
+	row := "%-4s%-22s%-13s%-19s%-25s%-16s%-36s%s\n"
+	want := fmt.Sprintf(row, "ID", "AT", "REMOTE", "PATH", "SOURCE", "CAUSE",
+		"DETAIL", "REQUEST") +
+		fmt.Sprintf(row, "1", "2025-03-04T05:06:07Z", "203.0.113.7",
+			`/hooks/\u202eevil`,
 			attackShown, "invalid_params", "event_type "+attackShown,
 			"aaaa000000000003")
 	if out.stdout != want {
 		t.Errorf("rejected list:\ngot  %q\nwant %q", out.stdout, want)
+	}
+}
+
+func TestRejectedList_Since(t *testing.T) {
+	t.Parallel()
+	db := testDB(t)
+	seedRejections(t, db)
+	tests := []struct {
+		since string
+		want  []int64
+	}{
+		{"2025-03-04T05:06:00Z", []int64{2, 1}},
+		{"2025-03-04T05:06:30Z", []int64{2}},
+		{"2025-03-04T07:06:30+02:00", []int64{2}},
+		{"1h", nil},
+	}
+	for _, tt := range tests {
+		out := runCLI(t, nil, "rejected", "list", "--db", db, "--json",
+			"--since", tt.since)
+		wantOK(t, out)
+		var rows []rejectionJSON
+		decodeJSON(t, out.stdout, &rows)
+		var got []int64
+		for _, r := range rows {
+			got = append(got, r.ID)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("--since %s: got ids %v, want %v", tt.since, got, tt.want)
+		}
+	}
+}
+
+func TestRejectedList_BadFilterIsUsageError(t *testing.T) {
+	t.Parallel()
+	db := testDB(t)
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{
+			[]string{"--cause", "wrong"},
+			`--cause: unknown cause "wrong": want one of missing_token, ` +
+				`wrong_token, malformed_body, invalid_params, unknown_company, ` +
+				`too_large, unsupported_media_type, bad_signature, ` +
+				`stale_timestamp, rate_limited, failed_login, ` +
+				`unknown_connection, disabled_connection, unsupported_encoding`,
+		},
+		{
+			[]string{"--since", "yesterday"},
+			`--since: "yesterday" is neither an RFC 3339 time nor a duration such as 2h`,
+		},
+		{[]string{"--limit", "1001"}, `--limit: want 1 to 1000, got 1001`},
+	}
+	for _, tt := range tests {
+		args := append([]string{"rejected", "list", "--db", db}, tt.args...)
+		out := runCLI(t, nil, args...)
+		want := "ipai-connectors: " + tt.want + "\n\nUsage: ipai-connectors rejected list"
+		if out.code != ExitUsage || !strings.HasPrefix(out.stderr, want) {
+			t.Errorf("%v: got exit %d and %q, want exit 2 and %q",
+				tt.args, out.code, out.stderr, want)
+		}
 	}
 }
