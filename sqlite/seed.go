@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	connectors "github.com/ipai-ai/ipai-connectors"
@@ -60,28 +61,60 @@ type seeder struct {
 	o SeedOptions
 }
 
-func (g *seeder) batch(ctx context.Context, tx *sql.Tx, from, n int) error {
-	ins, err := tx.PrepareContext(ctx, `
-INSERT INTO events (company_id, source, source_name, event_type, ref, state,
-    payload, error_message, received_at, processed_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-RETURNING id`)
-	if err != nil {
-		return err
-	}
-	defer ins.Close()
-	hist, err := tx.PrepareContext(ctx, insertHistorySQL)
-	if err != nil {
-		return err
-	}
-	defer hist.Close()
+// seedChunk is how many events one INSERT statement writes. Parsing and
+// planning a statement, with the triggers it fires, costs more than the
+// rows it writes, so many rows share one; but not too many, since the
+// driver's binding of parameters slows with their number.
+const seedChunk = 64
 
-	for i := from; i < from+n; i++ {
-		if err := g.event(ctx, ins, hist, i); err != nil {
+func (g *seeder) batch(ctx context.Context, tx *sql.Tx, from, n int) error {
+	for i := from; i < from+n; i += seedChunk {
+		if err := g.chunk(ctx, tx, i, min(seedChunk, from+n-i)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// chunk writes n events and their history rows with one statement each.
+// The ids of one INSERT into an AUTOINCREMENT table by the only writer
+// are consecutive, ending at the last insert id.
+func (g *seeder) chunk(ctx context.Context, tx *sql.Tx, from, n int) error {
+	rows := make([]seedRow, n)
+	var args []any
+	for k := range rows {
+		rows[k] = g.row(from + k)
+		args = append(args, rows[k].args()...)
+	}
+	res, err := tx.ExecContext(ctx, `
+INSERT INTO events (company_id, source, source_name, event_type, ref, state,
+    payload, error_message, received_at, processed_at, updated_at)
+VALUES `+marks(n, 11), args...)
+	if err != nil {
+		return err
+	}
+	last, err := res.LastInsertId()
+	if err != nil {
+		return err
+	}
+	var hist []any
+	count := 0
+	for k, r := range rows {
+		for _, h := range r.history(last - int64(n-1-k)) {
+			hist = append(hist, h...)
+			count++
+		}
+	}
+	_, err = tx.ExecContext(ctx, `
+INSERT INTO event_history (event_id, from_state, to_state, at, actor, reason)
+VALUES `+marks(count, 6), hist...)
+	return err
+}
+
+// marks returns n groups of k placeholders: (?, ?), (?, ?).
+func marks(n, k int) string {
+	group := "(" + strings.TrimSuffix(strings.Repeat("?, ", k), ", ") + ")"
+	return strings.TrimSuffix(strings.Repeat(group+", ", n), ", ")
 }
 
 // seedKinds are the events the seeder makes, by source.
@@ -101,7 +134,40 @@ var seedKinds = []struct {
 var seedCustomers = []string{"Zebra Corp", "Acme", "Globex", "Initech",
 	"Umbrella", "Hooli", "Stark", "Wayne", "Tyrell", "Soylent"}
 
-func (g *seeder) event(ctx context.Context, ins, hist *sql.Stmt, i int) error {
+// seedRow is one seeded event before it is written.
+type seedRow struct {
+	company           int64
+	source            connectors.Source
+	typ, ref, payload string
+	state             connectors.State
+	errMsg            string
+	received, done    string
+	processed         any
+}
+
+func (r seedRow) args() []any {
+	return []any{r.company, string(r.source), string(r.source), r.typ, r.ref,
+		string(r.state), []byte(r.payload), r.errMsg, r.received, r.processed,
+		r.done}
+}
+
+// history returns the history rows that bring event id to its state.
+func (r seedRow) history(id int64) [][]any {
+	rows := [][]any{{id, nil, "received", r.received, "system", ""}}
+	from := connectors.StateReceived
+	for _, to := range seedPaths[r.state] {
+		reason := ""
+		if to == connectors.StateFailed {
+			reason = r.errMsg
+		}
+		rows = append(rows, []any{id, string(from), string(to), r.done,
+			"worker:seed", reason})
+		from = to
+	}
+	return rows
+}
+
+func (g *seeder) row(i int) seedRow {
 	r := g.r
 	kind := seedKinds[r.IntN(len(seedKinds))]
 	typ := kind.types[r.IntN(len(kind.types))]
@@ -109,27 +175,22 @@ func (g *seeder) event(ctx context.Context, ins, hist *sql.Stmt, i int) error {
 	at := g.o.Now.Add(-g.o.Span + time.Duration(float64(g.o.Span)*
 		(float64(i)+r.Float64())/float64(g.o.Events))).UTC()
 	state, errMsg := seedState(r)
-	received := formatTime(at)
-	done := formatTime(at.Add(time.Duration(r.IntN(5000)) * time.Millisecond))
-	var processed any
-	if state == connectors.StateProcessed {
-		processed = done
+	row := seedRow{
+		company: g.o.Companies[r.IntN(len(g.o.Companies))],
+		source:  kind.source, typ: typ, state: state, errMsg: errMsg,
+		received: formatTime(at),
+		done:     formatTime(at.Add(time.Duration(r.IntN(5000)) * time.Millisecond)),
+		ref:      fmt.Sprintf("%s_%d", typ[:min(4, len(typ))], 100000+r.IntN(900000)),
 	}
-	ref := fmt.Sprintf("%s_%d", typ[:min(4, len(typ))], 100000+r.IntN(900000))
-	payload := fmt.Sprintf(`{"id":%d,"customer":%q,"amount":%d.%02d,`+
+	if state == connectors.StateProcessed {
+		row.processed = row.done
+	}
+	row.payload = fmt.Sprintf(`{"id":%d,"customer":%q,"amount":%d.%02d,`+
 		`"currency":"EUR","items":[{"sku":"SKU-%d","qty":%d}],`+
 		`"note":"seeded %s event %d","ok":%t}`,
 		i+1, seedCustomers[r.IntN(len(seedCustomers))], r.IntN(5000), r.IntN(100),
 		r.IntN(10000), 1+r.IntN(5), typ, i+1, state != connectors.StateFailed)
-
-	var id int64
-	err := ins.QueryRowContext(ctx, g.o.Companies[r.IntN(len(g.o.Companies))],
-		string(kind.source), string(kind.source), typ, ref, string(state),
-		[]byte(payload), errMsg, received, processed, done).Scan(&id)
-	if err != nil {
-		return err
-	}
-	return seedHistory(ctx, hist, id, state, errMsg, received, done)
+	return row
 }
 
 // seedState picks a state as a busy hub has them: most processed.
@@ -153,23 +214,4 @@ var seedPaths = map[connectors.State][]connectors.State{
 	connectors.StateProcessed:  {connectors.StateProcessing, connectors.StateProcessed},
 	connectors.StateFailed:     {connectors.StateProcessing, connectors.StateFailed},
 	connectors.StateIgnored:    {connectors.StateIgnored},
-}
-
-func seedHistory(ctx context.Context, hist *sql.Stmt, id int64,
-	state connectors.State, errMsg, received, done string) error {
-	_, err := hist.ExecContext(ctx, id, nil, "received", received, "system", "")
-	from := connectors.StateReceived
-	for _, to := range seedPaths[state] {
-		if err != nil {
-			return err
-		}
-		reason := ""
-		if to == connectors.StateFailed {
-			reason = errMsg
-		}
-		_, err = hist.ExecContext(ctx, id, string(from), string(to), done,
-			"worker:seed", reason)
-		from = to
-	}
-	return err
 }
