@@ -6,6 +6,7 @@ require (
 	github.com/jackc/pgx/v5 v5.13.0
 	github.com/pressly/goose/v3 v3.26.0
 	github.com/tsenart/vegeta/v12 v12.13.0
+	golang.org/x/time v0.16.0
 	modernc.org/sqlite v1.40.1
 )
 
