@@ -57,7 +57,8 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, rq *request)
 	h.render(w, r, http.StatusOK, "dashboard", rq, "", d)
 }
 
-func (h *Handler) dashboardData(r *http.Request, u connectors.User, now time.Time) (dashboardData, error) {
+func (h *Handler) dashboardData(r *http.Request, u connectors.User,
+	now time.Time) (dashboardData, error) {
 	ctx := r.Context()
 	var d dashboardData
 	f := connectors.EventFilter{CompanyIDs: u.Companies()}

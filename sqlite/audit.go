@@ -35,7 +35,8 @@ VALUES (?, ?, ?, ?, ?, ?)`, formatTime(e.At), string(e.Actor), e.Action,
 }
 
 // AuditLog returns the entries that f selects, newest first.
-func (s *Store) AuditLog(ctx context.Context, f connectors.AuditFilter) ([]connectors.AuditEntry, error) {
+func (s *Store) AuditLog(ctx context.Context,
+	f connectors.AuditFilter) ([]connectors.AuditEntry, error) {
 	var where []string
 	var args []any
 	if f.CompanyIDs != nil {
@@ -77,7 +78,8 @@ LIMIT ?`, args...)
 func (s *Store) SetNotes(ctx context.Context, eventID int64, notes string,
 	by connectors.Actor) (connectors.Event, error) {
 	if by == "" {
-		return connectors.Event{}, connectors.Errorf(connectors.EINVALID, "a notes edit needs an actor")
+		return connectors.Event{}, connectors.Errorf(connectors.EINVALID,
+			"a notes edit needs an actor")
 	}
 	var ev connectors.Event
 	err := s.writer.Do(ctx, func(ctx context.Context, tx *sql.Tx) error {

@@ -116,7 +116,8 @@ GROUP BY 1`, args
 
 // EventSeries counts the events received in each step of the range by
 // their current state, from the counters table.
-func (s *Store) EventSeries(ctx context.Context, f connectors.SeriesFilter) ([]connectors.Bucket, error) {
+func (s *Store) EventSeries(ctx context.Context,
+	f connectors.SeriesFilter) ([]connectors.Bucket, error) {
 	key, layout := "hour", hourLayout
 	switch f.Step {
 	case time.Hour:

@@ -17,7 +17,8 @@ func (s *Store) CreateUser(ctx context.Context, u connectors.NewUser) (connector
 }
 
 // CreateFirstUser adds u only when the store has no user yet.
-func (s *Store) CreateFirstUser(ctx context.Context, u connectors.NewUser) (connectors.User, error) {
+func (s *Store) CreateFirstUser(ctx context.Context,
+	u connectors.NewUser) (connectors.User, error) {
 	return s.createUser(ctx, u, true)
 }
 
