@@ -85,20 +85,24 @@ func TestCompany_NameAfterDoubleDashMayStartWithDash(t *testing.T) {
 func TestCompanyList_EscapesNames(t *testing.T) {
 	t.Parallel()
 	db := testDB(t)
-	var c connectors.Company
+	var companies []connectors.Company
 	inStore(t, db, func(store *sqlite.Store) {
-		var err error
-		if c, err = store.CreateCompany(t.Context(), "Evil"+attack); err != nil {
+		_, err := store.CreateCompany(t.Context(), "Evil"+attack)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if companies, err = store.Companies(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 	})
+	if len(companies) != 2 {
+		t.Fatalf("companies: got %d, want 2", len(companies))
+	}
 	out := runCLI(t, nil, "company", "list", "--db", db)
 	wantOK(t, out)
-	companies := []struct{ id, name string }{{"1", "Default"}, {"2", "Evil" + attackShown}}
-	want := "ID  NAME                         CREATED\n"
-	for _, row := range companies {
-		want += fmt.Sprintf("%-4s%-29s%s\n", row.id, row.name, humanTime(c.CreatedAt))
-	}
+	want := "ID  NAME                         CREATED\n" +
+		fmt.Sprintf("1   %-29s%s\n", "Default", humanTime(companies[0].CreatedAt)) +
+		fmt.Sprintf("2   %-29s%s\n", "Evil"+attackShown, humanTime(companies[1].CreatedAt))
 	if out.stdout != want {
 		t.Errorf("list:\ngot  %q\nwant %q", out.stdout, want)
 	}
