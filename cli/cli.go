@@ -160,18 +160,21 @@ func unknownCommand(env Env, args []string) int {
 		printCommands(env.Stdout)
 		return ExitOK
 	}
-	switch subs := subcommands(args); {
-	case len(args) == 0:
+	if len(args) == 0 {
 		fmt.Fprintln(env.Stderr, "ipai-connectors: no command given")
-	case len(subs) > 0 && (len(args) == 1 || isHelp(args[1])):
-		fmt.Fprintf(env.Stderr, "ipai-connectors: %s needs a subcommand: %s\n",
+		fmt.Fprintln(env.Stderr)
+		printCommands(env.Stderr)
+		return ExitUsage
+	}
+	var msg string
+	if subs := subcommands(args); len(subs) > 0 && (len(args) == 1 || isHelp(args[1])) {
+		msg = fmt.Sprintf("%s needs a subcommand: %s",
 			args[0], strings.Join(subs, ", "))
-	default:
-		fmt.Fprintf(env.Stderr, "ipai-connectors: unknown command %q\n",
+	} else {
+		msg = fmt.Sprintf("unknown command %q",
 			strings.Join(args[:min(len(args), 2)], " "))
 	}
-	fmt.Fprintln(env.Stderr)
-	printCommands(env.Stderr)
+	printUsageError(env.Stderr, msg, "")
 	return ExitUsage
 }
 
@@ -219,12 +222,23 @@ func report(env Env, err error) int {
 		help.usage(env.Stdout)
 		return ExitOK
 	case errors.As(err, &usage):
-		fmt.Fprintf(env.Stderr, "ipai-connectors: %s\n\n", usage.msg)
-		usage.usage(env.Stderr)
+		printUsageError(env.Stderr, usage.msg, usage.command)
 		return ExitUsage
 	}
-	fmt.Fprintf(env.Stderr, "ipai-connectors: %s\n", message(err))
+	fmt.Fprintf(env.Stderr, "ipai-connectors: %s\n", printableLines(message(err)))
 	return ExitFail
+}
+
+// printUsageError prints a wrong command line's error and where its usage
+// is, and not the usage itself: a screen of flags would bury the one line
+// that says what is wrong. An empty command points at the command list.
+func printUsageError(w io.Writer, msg, command string) {
+	help := "ipai-connectors --help"
+	if command != "" {
+		help = "ipai-connectors " + command + " --help"
+	}
+	fmt.Fprintf(w, "ipai-connectors: %s\nRun '%s' for usage.\n",
+		printableLines(msg), help)
 }
 
 // message is the text shown for a failed command. A store error shows its
@@ -242,10 +256,10 @@ type helpRequest struct{ usage func(io.Writer) }
 
 func (h *helpRequest) Error() string { return "help requested" }
 
-// usageError is a wrong command line or configuration.
+// usageError is a wrong command line or configuration of command.
 type usageError struct {
-	msg   string
-	usage func(io.Writer)
+	msg     string
+	command string
 }
 
 func (u *usageError) Error() string { return u.msg }
@@ -322,7 +336,7 @@ func (c *commandLine) wantArgs(pos []string, n int) error {
 }
 
 func (c *commandLine) usageErr(format string, args ...any) error {
-	return &usageError{msg: fmt.Sprintf(format, args...), usage: c.usage}
+	return &usageError{msg: fmt.Sprintf(format, args...), command: c.name}
 }
 
 // usage writes the command's usage: its line, its own flags, then its

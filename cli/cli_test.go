@@ -168,12 +168,10 @@ func TestRun_UnknownCommandIsUsageError(t *testing.T) {
 	if out.code != ExitUsage {
 		t.Errorf("exit code: got %d, want %d", out.code, ExitUsage)
 	}
-	first, _, _ := strings.Cut(out.stderr, "\n")
-	if want := `ipai-connectors: unknown command "frobnicate"`; first != want {
-		t.Errorf("stderr first line: got %q, want %q", first, want)
-	}
-	if !strings.Contains(out.stderr, "  events list ") {
-		t.Errorf("stderr does not list the commands:\n%s", out.stderr)
+	want := "ipai-connectors: unknown command \"frobnicate\"\n" +
+		"Run 'ipai-connectors --help' for usage.\n"
+	if out.stderr != want {
+		t.Errorf("stderr: got %q, want %q", out.stderr, want)
 	}
 }
 
@@ -194,10 +192,10 @@ func TestRun_GroupWithoutSubcommandListsThem(t *testing.T) {
 	if out.code != ExitUsage {
 		t.Errorf("exit code: got %d, want %d", out.code, ExitUsage)
 	}
-	want := "ipai-connectors: company needs a subcommand: create, list\n\n" +
-		"Usage: ipai-connectors COMMAND [flags]\n"
-	if !strings.HasPrefix(out.stderr, want) {
-		t.Errorf("stderr: got %q, want it to start with %q", out.stderr, want)
+	want := "ipai-connectors: company needs a subcommand: create, list\n" +
+		"Run 'ipai-connectors --help' for usage.\n"
+	if out.stderr != want {
+		t.Errorf("stderr: got %q, want %q", out.stderr, want)
 	}
 }
 
@@ -218,10 +216,10 @@ func TestRun_ExtraArgumentIsUsageError(t *testing.T) {
 	if out.code != ExitUsage {
 		t.Errorf("exit code: got %d, want %d", out.code, ExitUsage)
 	}
-	want := "ipai-connectors: events list takes 0 argument(s), got 1\n\n" +
-		"Usage: ipai-connectors events list [flags]\n"
-	if !strings.HasPrefix(out.stderr, want) {
-		t.Errorf("stderr: got %q, want it to start with %q", out.stderr, want)
+	want := "ipai-connectors: events list takes 0 argument(s), got 1\n" +
+		"Run 'ipai-connectors events list --help' for usage.\n"
+	if out.stderr != want {
+		t.Errorf("stderr: got %q, want %q", out.stderr, want)
 	}
 }
 
@@ -255,5 +253,34 @@ func TestEnv_ActorIsTheOperator(t *testing.T) {
 	got := (Env{LookupEnv: lookupIn(map[string]string{"USER": "bob"})}).actor()
 	if want := connectors.UserActor(u.Username); got != want {
 		t.Errorf("actor without a name: got %q, want the OS user %q", got, want)
+	}
+}
+
+func TestRun_HelpStillPrintsTheWholeUsage(t *testing.T) {
+	t.Parallel()
+	out := runCLI(t, nil, "rejected", "list", "--help")
+	wantOK(t, out)
+	want := "Usage: ipai-connectors rejected list [flags]\n\n" +
+		"List rejected requests, newest first.\n\n" +
+		"Flags:\n" +
+		"  --cause cause\n\tonly rejections with this cause, such as wrong_token\n" +
+		"  --json\n\tprint a JSON array\n" +
+		"  --limit int (default \"50\")\n\tat most this many rejections\n" +
+		"  --since time\n\tonly rejections since this time: " + sinceForms + "\n" +
+		"\nSettings (flag, then environment variable, then default):\n" +
+		"  --db, IPAI_CONNECTORS_DB (default \"ipai-connectors.db\")\n"
+	if !strings.HasPrefix(out.stdout, want) || out.stderr != "" {
+		t.Errorf("rejected list --help: got stdout %q and stderr %q, "+
+			"want stdout to start with %q and no stderr", out.stdout, out.stderr, want)
+	}
+}
+
+func TestRun_UsageErrorEscapesWhatWasTyped(t *testing.T) {
+	t.Parallel()
+	out := runCLI(t, nil, "events", "list", "--"+attack)
+	want := `ipai-connectors: flag provided but not defined: -` + attackShown + "\n" +
+		"Run 'ipai-connectors events list --help' for usage.\n"
+	if out.code != ExitUsage || out.stderr != want {
+		t.Errorf("got exit %d and %q, want exit 2 and %q", out.code, out.stderr, want)
 	}
 }

@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -167,8 +166,9 @@ func TestRejectedList_BadFilterIsUsageError(t *testing.T) {
 	for _, tt := range tests {
 		args := append([]string{"rejected", "list", "--db", db}, tt.args...)
 		out := runCLI(t, nil, args...)
-		want := "ipai-connectors: " + tt.want + "\n\nUsage: ipai-connectors rejected list"
-		if out.code != ExitUsage || !strings.HasPrefix(out.stderr, want) {
+		want := "ipai-connectors: " + tt.want + "\n" +
+			"Run 'ipai-connectors rejected list --help' for usage.\n"
+		if out.code != ExitUsage || out.stderr != want {
 			t.Errorf("%v: got exit %d and %q, want exit 2 and %q",
 				tt.args, out.code, out.stderr, want)
 		}

@@ -141,8 +141,9 @@ func TestSend_UsageErrorsPostNothing(t *testing.T) {
 	for _, tt := range tests {
 		args := append([]string{"send", "--url", url}, tt.args...)
 		out := runCLI(t, tt.vars, args...)
-		want := "ipai-connectors: " + tt.want + "\n\nUsage: ipai-connectors send [flags]\n"
-		if out.code != ExitUsage || !strings.HasPrefix(out.stderr, want) {
+		want := "ipai-connectors: " + tt.want + "\n" +
+			"Run 'ipai-connectors send --help' for usage.\n"
+		if out.code != ExitUsage || out.stderr != want {
 			t.Errorf("%s: got exit %d and %q, want exit 2 and %q", tt.name, out.code, out.stderr, want)
 		}
 	}
