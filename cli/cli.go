@@ -116,6 +116,10 @@ func commands() []command {
 		{"token create", "make a company token, printed once", runTokenCreate},
 		{"token list", "list company tokens", runTokenList},
 		{"token revoke", "revoke a company token", runTokenRevoke},
+		{"connection create", "connect a provider to a URL under /hooks/", runConnectionCreate},
+		{"connection list", "list connections", runConnectionList},
+		{"connection rotate", "replace a connection's signing secret", runConnectionRotate},
+		{"connection disable", "refuse a connection's deliveries", runConnectionDisable},
 		{"seed", "write many realistic events fast, for measurements", runSeed},
 		{"version", "print the hub's version", runVersion},
 	}

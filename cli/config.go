@@ -27,6 +27,7 @@ type Config struct {
 	SecureCookies  bool
 	LogFormat      string
 	LogLevel       slog.Level
+	SecretKey      connectors.Secret
 }
 
 // setting is one row of the configuration table: a flag, the environment
@@ -48,6 +49,15 @@ var settings = []setting{
 		flag: "token", env: "IPAI_CONNECTORS_TOKEN", secret: true,
 		help:  "the instance token that webhook callers present",
 		apply: func(c *Config, v string) error { c.Token = connectors.Secret(v); return nil },
+	},
+	{
+		flag: "secret-key", env: "IPAI_CONNECTORS_SECRET_KEY", secret: true,
+		help: "32 bytes in hex or base64 that seal the connections' " +
+			"signing secrets (make one with: openssl rand -hex 32)",
+		apply: func(c *Config, v string) error {
+			c.SecretKey = connectors.Secret(v)
+			return nil
+		},
 	},
 	{
 		flag: "addr", env: "IPAI_CONNECTORS_ADDR", def: ":8069",

@@ -11,7 +11,9 @@ import (
 	"sync"
 	"time"
 
+	connectors "github.com/ipai-ai/ipai-connectors"
 	"github.com/ipai-ai/ipai-connectors/admin"
+	"github.com/ipai-ai/ipai-connectors/hooks"
 	"github.com/ipai-ai/ipai-connectors/ingest"
 	"github.com/ipai-ai/ipai-connectors/requestlog"
 )
@@ -37,8 +39,8 @@ var errNoToken = errors.New("no instance token: set IPAI_CONNECTORS_TOKEN, " +
 
 // serveSettings are the settings of serve: all of them.
 var serveSettings = []string{
-	"token", "addr", "db", "db-pool-size", "max-body-bytes", "trusted-proxies",
-	"secure-cookies", "log-format", "log-level",
+	"token", "secret-key", "addr", "db", "db-pool-size", "max-body-bytes",
+	"trusted-proxies", "secure-cookies", "log-format", "log-level",
 }
 
 // Server is the running hub: the store, and the HTTP server in front of
@@ -53,6 +55,7 @@ type Server struct {
 	Out io.Writer
 
 	store    hubStore
+	box      *connectors.SecretBox // nil: no secret key, hooks refused
 	admin    *admin.Handler
 	listener net.Listener
 	upkeep   *upkeep // nil: the store needs none
@@ -69,7 +72,18 @@ func NewServer(cfg Config, logger *slog.Logger) (*Server, error) {
 	if cfg.Token == "" {
 		return nil, errNoToken
 	}
-	return &Server{cfg: cfg, logger: logger, served: make(chan error, 1)}, nil
+	s := &Server{cfg: cfg, logger: logger, served: make(chan error, 1)}
+	if cfg.SecretKey == "" {
+		logger.Warn("no secret key is set: deliveries to /hooks/ will be " +
+			"refused (set IPAI_CONNECTORS_SECRET_KEY)")
+		return s, nil
+	}
+	box, err := connectors.NewSecretBox(cfg.SecretKey)
+	if err != nil {
+		return nil, errors.New(connectors.ErrorMessage(err))
+	}
+	s.box = box
+	return s, nil
 }
 
 // Start opens and migrates the store, listens on the configured address
@@ -128,6 +142,12 @@ func (s *Server) newHTTPServer() *http.Server {
 		Logger:       s.logger,
 	}).Register(mux)
 	s.admin.Register(mux)
+	hooks.New(s.store, hooks.Config{
+		Token:        s.cfg.Token,
+		Box:          s.box,
+		MaxBodyBytes: s.cfg.MaxBodyBytes,
+		Logger:       s.logger,
+	}).Register(mux)
 
 	srv := &http.Server{
 		Handler:           requestlog.Middleware(mux, s.logger, s.cfg.TrustedProxies),
