@@ -172,12 +172,17 @@ func printable(s string) string {
 	return b.String()
 }
 
-// printableLines is printable for text of several lines: the line breaks
-// stay, everything else is escaped.
+// printableLines is printable for text of several lines: the line breaks,
+// LF or CRLF, stay; everything else is escaped.
 func printableLines(s string) string {
 	lines := strings.Split(s, "\n")
 	for i, line := range lines {
-		lines[i] = printable(line)
+		line, crlf := strings.CutSuffix(line, "\r")
+		if crlf && i < len(lines)-1 {
+			lines[i] = printable(line) + "\r"
+			continue
+		}
+		lines[i] = printable(lines[i])
 	}
 	return strings.Join(lines, "\n")
 }

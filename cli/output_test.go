@@ -50,8 +50,8 @@ func TestCell_FoldsWhitespaceThenEscapes(t *testing.T) {
 
 func TestPrintableLines_KeepsLineBreaksOnly(t *testing.T) {
 	t.Parallel()
-	in := "{\n  \"a\": \"\u202eb\x7f\"\r\n}"
-	want := "{\n  \"a\": \"\\u202eb\\x7f\"\\x0d\n}"
+	in := "{\n  \"a\": \"\u202eb\x7f\"\r\n}\r\rx\tz\r"
+	want := "{\n  \"a\": \"\\u202eb\\x7f\"\r\n}\\x0d\\x0dx\\x09z\\x0d"
 	if got := printableLines(in); got != want {
 		t.Errorf("printableLines(%q): got %q, want %q", in, got, want)
 	}

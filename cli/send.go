@@ -11,6 +11,7 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // defaultSendURL is the seed's event endpoint on a hub running locally
@@ -141,8 +142,8 @@ func (r sendRequest) envelope() ([]byte, error) {
 	return o.bytes()
 }
 
-// send posts r, prints the response body, and fails when the hub did not
-// store the event.
+// send posts r, prints the response body with its terminal controls
+// escaped, and fails when the hub did not store the event.
 func send(ctx context.Context, w io.Writer, r sendRequest) error {
 	body, err := r.envelope()
 	if err != nil {
@@ -167,30 +168,69 @@ func send(ctx context.Context, w io.Writer, r sendRequest) error {
 		return fmt.Errorf("read response: %w", err)
 	}
 
-	if _, err := w.Write(withNewline(answer)); err != nil {
+	shown := printableLines(string(withNewline(answer)))
+	if _, err := io.WriteString(w, shown); err != nil {
 		return err
 	}
 	return checkAnswer(resp.StatusCode, answer)
 }
 
 // checkAnswer returns an error unless the hub answered 200 with ok:true.
+// Unless the hub gave its reason, the error shows what came back instead:
+// the URL may not be the hub's at all.
 func checkAnswer(status int, answer []byte) error {
 	if status != http.StatusOK {
-		return fmt.Errorf("the hub answered HTTP %d", status)
+		return fmt.Errorf("the hub answered %s: %s",
+			statusLine(status), bodyExcerpt(answer))
 	}
 	var rpc struct {
-		Result struct {
+		Result *struct {
 			OK    bool   `json:"ok"`
 			Error string `json:"error"`
 		} `json:"result"`
 	}
-	if err := json.Unmarshal(answer, &rpc); err != nil {
-		return fmt.Errorf("the hub's answer is not JSON-RPC: %w", err)
+	if json.Unmarshal(answer, &rpc) != nil || rpc.Result == nil {
+		return fmt.Errorf("the hub answered %s without a JSON-RPC result: %s",
+			statusLine(status), bodyExcerpt(answer))
 	}
-	if !rpc.Result.OK {
-		return fmt.Errorf("the hub refused the event: %s", rpc.Result.Error)
+	switch {
+	case rpc.Result.OK:
+		return nil
+	case strings.TrimSpace(rpc.Result.Error) == "":
+		return fmt.Errorf("the hub refused the event without a reason: %s",
+			bodyExcerpt(answer))
 	}
-	return nil
+	return fmt.Errorf("the hub refused the event: %s", cell(rpc.Result.Error))
+}
+
+// excerptBytes bounds the part of an answer an error message shows.
+const excerptBytes = 200
+
+// bodyExcerpt is the start of an answer for an error message: at most
+// excerptBytes, cut between characters, on one line and printable.
+func bodyExcerpt(body []byte) string {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return "an empty body"
+	}
+	if len(body) <= excerptBytes {
+		return cell(string(body))
+	}
+	cut := body[:excerptBytes]
+	for i := len(cut) - 1; i >= 0 && i >= len(cut)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(cut[i]) {
+			if !utf8.FullRune(cut[i:]) {
+				cut = cut[:i]
+			}
+			break
+		}
+	}
+	return cell(string(cut)) + " …"
+}
+
+// statusLine is an HTTP status as "HTTP 404 Not Found".
+func statusLine(status int) string {
+	return strings.TrimSpace(fmt.Sprintf("HTTP %d %s",
+		status, http.StatusText(status)))
 }
 
 func withNewline(b []byte) []byte {

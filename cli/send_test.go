@@ -1,6 +1,9 @@
 package cli
 
 import (
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -75,10 +78,10 @@ func TestSend_ForCompany(t *testing.T) {
 
 	out := runCLI(t, vars, "send", "--url", eventURL(srv),
 		"--source", "n8n", "--type", "x", "--company", "99")
-	refused := "ipai-connectors: the hub refused the event: "
-	if out.code != ExitFail || !strings.HasPrefix(out.stderr, refused) {
-		t.Errorf("unknown company: got exit %d and %q, want exit 1 and the hub's refusal",
-			out.code, out.stderr)
+	refused := "ipai-connectors: the hub refused the event: Unknown company\n"
+	if out.code != ExitFail || out.stderr != refused {
+		t.Errorf("unknown company: got exit %d and %q, want exit 1 and %q",
+			out.code, out.stderr, refused)
 	}
 }
 
@@ -87,7 +90,7 @@ func TestSend_HTTPErrorFails(t *testing.T) {
 	srv := startServer(t, testDB(t))
 	out := runCLI(t, nil, "send", "--url", "http://"+srv.Addr()+"/no/such/path",
 		"--token", testToken, "--source", "n8n", "--type", "x")
-	want := "ipai-connectors: the hub answered HTTP 404\n"
+	want := "ipai-connectors: the hub answered HTTP 404 Not Found: 404 page not found\n"
 	if out.code != ExitFail || out.stderr != want {
 		t.Errorf("got exit %d and %q, want exit 1 and %q", out.code, out.stderr, want)
 	}
@@ -151,5 +154,71 @@ func TestSend_UsageErrorsPostNothing(t *testing.T) {
 	out := runCLI(t, nil, "events", "list", "--db", db, "--json")
 	if out.stdout != "[]\n" {
 		t.Errorf("events after refused sends: got %s, want []", out.stdout)
+	}
+}
+
+func TestCheckAnswer_SaysWhatCameBack(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("a", excerptBytes-1) + "é and more"
+	tests := []struct {
+		status int
+		body   string
+		want   string // "" for no error
+	}{
+		{200, `{"jsonrpc":"2.0","result":{"ok":true,"event_id":1},"id":1}`, ""},
+		{200, `{"jsonrpc":"2.0","result":{"ok":false,"error":"Invalid token"},"id":1}`,
+			"the hub refused the event: Invalid token"},
+		{200, `{"result":{"ok":false,"error":"` + attackJSON + `"}}`,
+			"the hub refused the event: " + attackShown},
+		{200, `{"result":{"ok":false}}`,
+			`the hub refused the event without a reason: {"result":{"ok":false}}`},
+		{200, "<!doctype html>\n<title>Welcome</title>\n",
+			"the hub answered HTTP 200 OK without a JSON-RPC result: " +
+				"<!doctype html> <title>Welcome</title>"},
+		{200, `{"jsonrpc":"2.0","error":{"code":-32601,"message":"no such method"},"id":1}`,
+			"the hub answered HTTP 200 OK without a JSON-RPC result: " +
+				`{"jsonrpc":"2.0","error":{"code":-32601,"message":"no such method"},"id":1}`},
+		{200, `{"result":5}`,
+			`the hub answered HTTP 200 OK without a JSON-RPC result: {"result":5}`},
+		{200, "", "the hub answered HTTP 200 OK without a JSON-RPC result: an empty body"},
+		{200, attack, "the hub answered HTTP 200 OK without a JSON-RPC result: " +
+			attackShown},
+		{200, long, "the hub answered HTTP 200 OK without a JSON-RPC result: " +
+			strings.Repeat("a", excerptBytes-1) + " …"},
+		{502, "upstream\r\ndown\r\n", "the hub answered HTTP 502 Bad Gateway: upstream down"},
+		{599, "", "the hub answered HTTP 599: an empty body"},
+	}
+	for _, tt := range tests {
+		err := checkAnswer(tt.status, []byte(tt.body))
+		got := ""
+		if err != nil {
+			got = err.Error()
+		}
+		if got != tt.want {
+			t.Errorf("checkAnswer(%d, %q):\ngot  %q\nwant %q", tt.status, tt.body, got, tt.want)
+		}
+	}
+}
+
+// attackJSON is attack as a JSON string's content.
+const attackJSON = `\u001b]0;pwned\u0007\u001b[2J`
+
+func TestSend_ToSomethingElseSaysWhatCameBack(t *testing.T) {
+	t.Parallel()
+	other := httptest.NewServer(http.HandlerFunc(
+		func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain")
+			io.WriteString(w, "not a hub "+attack+"\n")
+		}))
+	t.Cleanup(other.Close)
+	out := runCLI(t, nil, "send", "--url", other.URL, "--token", testToken,
+		"--source", "n8n", "--type", "x")
+	want := "ipai-connectors: the hub answered HTTP 200 OK without a JSON-RPC " +
+		"result: not a hub " + attackShown + "\n"
+	if out.code != ExitFail || out.stderr != want {
+		t.Errorf("got exit %d and %q, want exit 1 and %q", out.code, out.stderr, want)
+	}
+	if want := "not a hub " + attackShown + "\n"; out.stdout != want {
+		t.Errorf("stdout: got %q, want the escaped body %q", out.stdout, want)
 	}
 }
