@@ -266,7 +266,9 @@ func TestRun_HelpStillPrintsTheWholeUsage(t *testing.T) {
 		"  --cause cause\n\tonly rejections with this cause, such as wrong_token\n" +
 		"  --json\n\tprint a JSON array\n" +
 		"  --limit int (default \"50\")\n\tat most this many rejections\n" +
-		"  --since time\n\tonly rejections since this time: " + sinceForms + "\n" +
+		"  --since time\n\tonly rejections since this time: an RFC 3339 time, " +
+		"a date such as 2026-12-01 (from midnight UTC), " +
+		"or a time ago such as 7d, 2h or 90m\n" +
 		"\nSettings (flag, then environment variable, then default):\n" +
 		"  --db, IPAI_CONNECTORS_DB (default \"ipai-connectors.db\")\n"
 	if !strings.HasPrefix(out.stdout, want) || out.stderr != "" {

@@ -84,20 +84,30 @@ func eventFilter(state, source, eventType, ref, since string,
 }
 
 // sinceForms describes the values --since accepts, for the usage.
-const sinceForms = "RFC 3339, or a duration ago such as 2h"
+const sinceForms = "an RFC 3339 time, a date such as 2026-12-01 " +
+	"(from midnight UTC), or a time ago such as 7d, 2h or 90m"
 
-// parseSince reads --since: an RFC 3339 time, or a duration meaning that
-// long before now.
+// parseSince reads --since: an RFC 3339 time, a date meaning its start in
+// UTC, a number of days ago (7d), or a Go duration ago (2h, 1h30m).
 func parseSince(s string, now time.Time) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return t, nil
 	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return time.Time{}, fmt.Errorf(
-			"--since: %q is neither an RFC 3339 time nor a duration such as 2h", s)
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, nil
 	}
-	return now.Add(-d), nil
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		days, err := strconv.Atoi(n)
+		if err == nil && days >= 0 && n[0] != '+' {
+			return now.AddDate(0, 0, -days), nil
+		}
+	}
+	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+		return now.Add(-d), nil
+	}
+	return time.Time{}, fmt.Errorf("--since: %q is not a time: want an RFC 3339 "+
+		"time (2026-12-01T09:30:00Z), a date (2026-12-01), days ago (7d) "+
+		"or a duration ago (2h, 90m)", s)
 }
 
 func writeEventsTable(w io.Writer, events []connectors.Event) error {

@@ -250,6 +250,10 @@ func TestEventsList_Filters(t *testing.T) {
 		{[]string{"--state", "received", "--source", "n8n", "--ref", "wf_1"}, []int64{4, 1}},
 		{[]string{"--limit", "2"}, []int64{4, 3}},
 		{[]string{"--since", "1h"}, []int64{4, 3, 2, 1}},
+		{[]string{"--since", "1d"}, []int64{4, 3, 2, 1}},
+		{[]string{"--since", time.Now().UTC().AddDate(0, 0, -1).Format(time.DateOnly)},
+			[]int64{4, 3, 2, 1}},
+		{[]string{"--since", time.Now().UTC().AddDate(0, 0, 1).Format(time.DateOnly)}, nil},
 		{[]string{"--since", time.Now().Add(time.Hour).UTC().Format(time.RFC3339)}, nil},
 	}
 	for _, tt := range tests {
@@ -296,7 +300,9 @@ func TestEventsList_BadFilterIsUsageError(t *testing.T) {
 		},
 		{
 			[]string{"--since", "yesterday"},
-			`--since: "yesterday" is neither an RFC 3339 time nor a duration such as 2h`,
+			`--since: "yesterday" is not a time: want an RFC 3339 time ` +
+				`(2026-12-01T09:30:00Z), a date (2026-12-01), days ago (7d) ` +
+				`or a duration ago (2h, 90m)`,
 		},
 		{[]string{"--limit", "0"}, `--limit: want 1 to 1000, got 0`},
 		{[]string{"--limit", "ten"}, `invalid value "ten" for flag -limit: parse error`},
@@ -312,13 +318,19 @@ func TestEventsList_BadFilterIsUsageError(t *testing.T) {
 	}
 }
 
-func TestParseSince_DurationMeansAgo(t *testing.T) {
+func TestParseSince_TimesDatesAndAgo(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 	tests := map[string]time.Time{
 		"2h":                        time.Date(2025, 6, 1, 10, 0, 0, 0, time.UTC),
 		"90m":                       time.Date(2025, 6, 1, 10, 30, 0, 0, time.UTC),
+		"1h30m":                     time.Date(2025, 6, 1, 10, 30, 0, 0, time.UTC),
+		"0d":                        now,
+		"1d":                        time.Date(2025, 5, 31, 12, 0, 0, 0, time.UTC),
+		"30d":                       time.Date(2025, 5, 2, 12, 0, 0, 0, time.UTC),
 		"2025-05-31T08:00:00+02:00": time.Date(2025, 5, 31, 6, 0, 0, 0, time.UTC),
+		"2025-05-31T06:00:00.5Z":    time.Date(2025, 5, 31, 6, 0, 0, 5e8, time.UTC),
+		"2026-12-01":                time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC),
 	}
 	for in, want := range tests {
 		got, err := parseSince(in, now)
@@ -326,8 +338,20 @@ func TestParseSince_DurationMeansAgo(t *testing.T) {
 			t.Errorf("parseSince(%q): got %v, %v; want %v", in, got, err, want)
 		}
 	}
-	if _, err := parseSince("-2h", now); err == nil {
-		t.Errorf("parseSince(-2h): got no error, want one: that is the future")
+}
+
+func TestParseSince_RefusesOtherForms(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	for _, in := range []string{"-2h", "-1d", "+1d", "d", "1.5d", "7days",
+		"2026-13-01", "2026-12-1", "01/12/2026", "yesterday", ""} {
+		got, err := parseSince(in, now)
+		want := fmt.Sprintf("--since: %q is not a time: want an RFC 3339 time "+
+			"(2026-12-01T09:30:00Z), a date (2026-12-01), days ago (7d) "+
+			"or a duration ago (2h, 90m)", in)
+		if err == nil || err.Error() != want {
+			t.Errorf("parseSince(%q): got %v, %v; want the error %q", in, got, err, want)
+		}
 	}
 }
 

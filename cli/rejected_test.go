@@ -124,7 +124,10 @@ func TestRejectedList_Since(t *testing.T) {
 		{"2025-03-04T05:06:00Z", []int64{2, 1}},
 		{"2025-03-04T05:06:30Z", []int64{2}},
 		{"2025-03-04T07:06:30+02:00", []int64{2}},
+		{"2025-03-04", []int64{2, 1}},
+		{"2025-03-05", nil},
 		{"1h", nil},
+		{"36500d", []int64{2, 1}},
 	}
 	for _, tt := range tests {
 		out := runCLI(t, nil, "rejected", "list", "--db", db, "--json",
@@ -159,7 +162,9 @@ func TestRejectedList_BadFilterIsUsageError(t *testing.T) {
 		},
 		{
 			[]string{"--since", "yesterday"},
-			`--since: "yesterday" is neither an RFC 3339 time nor a duration such as 2h`,
+			`--since: "yesterday" is not a time: want an RFC 3339 time ` +
+				`(2026-12-01T09:30:00Z), a date (2026-12-01), days ago (7d) ` +
+				`or a duration ago (2h, 90m)`,
 		},
 		{[]string{"--limit", "1001"}, `--limit: want 1 to 1000, got 1001`},
 	}
