@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 
 	connectors "github.com/ipai-ai/ipai-connectors"
 )
@@ -34,8 +35,8 @@ func runCompanyCreate(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	name := strings.TrimSpace(pos[0])
-	if name == "" {
-		return cl.usageErr("a company needs a name")
+	if err := checkCompanyName(name); err != nil {
+		return cl.usageErr("%s", err)
 	}
 
 	return withStore(ctx, env, cfg, func(store hubStore) error {
@@ -50,6 +51,28 @@ func runCompanyCreate(ctx context.Context, env Env, args []string) error {
 			c.ID, printable(c.Name))
 		return err
 	})
+}
+
+// maxCompanyName bounds a company's name, in characters: it is shown in
+// tables and in the admin interface.
+const maxCompanyName = 200
+
+// checkCompanyName refuses a name that is empty, too long, or holds
+// characters that would act on a terminal rather than show.
+func checkCompanyName(name string) error {
+	switch n := utf8.RuneCountInString(name); {
+	case name == "":
+		return fmt.Errorf("a company needs a name")
+	case n > maxCompanyName:
+		return fmt.Errorf("a company name may be at most %d characters long, got %d",
+			maxCompanyName, n)
+	case !utf8.ValidString(name):
+		return fmt.Errorf("a company name must be UTF-8: %s", printable(name))
+	case strings.ContainsFunc(name, isTerminalControl):
+		return fmt.Errorf("a company name may not hold control characters "+
+			"or bidi overrides: %s", printable(name))
+	}
+	return nil
 }
 
 func runCompanyList(ctx context.Context, env Env, args []string) error {

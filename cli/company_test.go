@@ -114,3 +114,49 @@ func TestCompanyList_EscapesNames(t *testing.T) {
 		t.Errorf("list --json:\ngot  %s\nwant it to hold %s", out.stdout, name)
 	}
 }
+
+func TestCompanyCreate_RefusesLongOrControlNames(t *testing.T) {
+	t.Parallel()
+	db := testDB(t)
+	controls := "a company name may not hold control characters or bidi overrides: "
+	tests := []struct{ name, want string }{
+		{strings.Repeat("x", 201),
+			"a company name may be at most 200 characters long, got 201"},
+		{"  " + strings.Repeat("é", 201) + "  ",
+			"a company name may be at most 200 characters long, got 201"},
+		{"Evil" + attack, controls + "Evil" + attackShown},
+		{"Tab\tCo", controls + `Tab\x09Co`},
+		{"Line\nBreak", controls + `Line\x0aBreak`},
+		{"Del\x7f", controls + `Del\x7f`},
+		{"\u202eevil", controls + `\u202eevil`},
+		{"Bad \xff", `a company name must be UTF-8: Bad \xff`},
+		{"   ", "a company needs a name"},
+	}
+	for _, tt := range tests {
+		out := runCLI(t, nil, "company", "create", "--db", db, "--", tt.name)
+		want := "ipai-connectors: " + tt.want + "\n" +
+			"Run 'ipai-connectors company create --help' for usage.\n"
+		if out.code != ExitUsage || out.stderr != want || out.stdout != "" {
+			t.Errorf("create %q: got exit %d, stdout %q, stderr %q; want exit 2, "+
+				"no stdout, stderr %q", tt.name, out.code, out.stdout, out.stderr, want)
+		}
+	}
+
+	longest := strings.Repeat("é", 200)
+	out := runCLI(t, nil, "company", "create", "--db", db, longest)
+	wantOK(t, out)
+	if want := "company 2 created: " + longest + "\n"; out.stdout != want {
+		t.Errorf("create of 200 characters: got %q, want %q", out.stdout, want)
+	}
+	var companies []connectors.Company
+	inStore(t, db, func(store *sqlite.Store) {
+		var err error
+		if companies, err = store.Companies(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if len(companies) != 2 || companies[1].Name != longest {
+		t.Errorf("companies: got %+v, want Default and the 200-character name only",
+			companies)
+	}
+}
