@@ -89,12 +89,15 @@ func TestMillion_PagesWithinBudget(t *testing.T) {
 		{"list, date range", root, "/admin/events?from=" +
 			time.Now().UTC().AddDate(0, 0, -20).Format(time.DateOnly) + "&to=" +
 			time.Now().UTC().AddDate(0, 0, -19).Format(time.DateOnly)},
+		{"list, failed, date range", root, "/admin/events?state=failed&from=" +
+			time.Now().UTC().AddDate(0, 0, -20).Format(time.DateOnly)},
 		{"list, one company", manager, "/admin/events"},
 		{"list, one company, failed", manager, "/admin/events?state=failed"},
 		{"search, common word", root, "/admin/events?q=zebra"},
 		{"search, common word, deep cursor", root, fmt.Sprintf("/admin/events?q=zebra&before=%d", deep)},
 		{"search, one ref", root, "/admin/events?q=" + oldest[0].Ref},
 		{"search, word and state", root, "/admin/events?q=refunded&state=failed"},
+		{"search, no match", root, "/admin/events?q=nowhere"},
 		{"group by state", root, "/admin/events?group=state"},
 		{"group by source", root, "/admin/events?group=source"},
 		{"group by day", root, "/admin/events?group=day"},

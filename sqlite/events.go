@@ -311,7 +311,12 @@ func scanEvent(row scanner) (connectors.Event, error) {
 
 // Events returns the events that match f, newest first.
 func (s *Store) Events(ctx context.Context, f connectors.EventFilter) ([]connectors.Event, error) {
+	ids, found, err := s.timeBounds(ctx, f)
+	if err != nil || !found {
+		return nil, err
+	}
 	from, where, args := eventQuery(f)
+	where, args = ids.conditions(f, where, args)
 	q := `SELECT` + qualified(eventColumns) + from + whereClause(where) + `
 ORDER BY ` + eventOrder(f) + ` DESC
 LIMIT ?`

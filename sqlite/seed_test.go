@@ -45,6 +45,31 @@ func TestSeed_WritesConsistentEvents(t *testing.T) {
 		t.Errorf("push by state: got %v direct, %v by search", direct, viaSearch)
 	}
 
+	// A day's events: listed by time, counted from the daily counters,
+	// and counted from the events themselves (every payload says
+	// "seeded"), all agree.
+	day := now.AddDate(0, 0, -10).Truncate(24 * time.Hour)
+	f := connectors.EventFilter{Since: day, Until: day.AddDate(0, 0, 1)}
+	byDay, _ := s.CountEvents(ctx, f, connectors.GroupByDay)
+	f.Search = "seeded"
+	direct, _ = s.CountEvents(ctx, f, connectors.GroupByDay)
+	f.Search, f.Limit = "", connectors.MaxLimit
+	listed, _ := s.Events(ctx, f)
+	if len(byDay) != 1 || len(direct) != 1 || byDay[0] != direct[0] ||
+		int64(len(listed)) != byDay[0].N {
+		t.Errorf("day %s: counters %v, direct %v, listed %d; want one equal count",
+			day.Format(time.DateOnly), byDay, direct, len(listed))
+	}
+	for _, e := range listed {
+		if e.ReceivedAt.Before(f.Since) || !e.ReceivedAt.Before(f.Until) {
+			t.Fatalf("event %d received %v, outside %v", e.ID, e.ReceivedAt, f.Since)
+		}
+	}
+	f.Since, f.Until = now.Add(time.Hour), time.Time{}
+	if later, err := s.Events(ctx, f); err != nil || len(later) != 0 {
+		t.Errorf("events after the last: got %d, %v; want none", len(later), err)
+	}
+
 	list, _ := s.Events(ctx, connectors.EventFilter{Limit: 1000})
 	for i, e := range list {
 		if i > 0 && e.ReceivedAt.After(list[i-1].ReceivedAt) {
