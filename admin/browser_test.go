@@ -74,6 +74,15 @@ func waitFor(js string) chromedp.Action {
 	return chromedp.Poll(js, nil, chromedp.WithPollingInterval(50*time.Millisecond))
 }
 
+// liveReady waits until the page's live stream is open and the server
+// has read where events stand, so that a change made next is reported.
+func liveReady() chromedp.Tasks {
+	return chromedp.Tasks{
+		waitFor(`typeof source !== "undefined" && source.readyState === 1`),
+		chromedp.Sleep(300 * time.Millisecond),
+	}
+}
+
 func signIn(base, email string) chromedp.Tasks {
 	return chromedp.Tasks{
 		chromedp.Navigate(base + "/admin/login"),
@@ -132,10 +141,20 @@ func TestBrowser_OperatorJourney(t *testing.T) {
 	run(t, ctx, "sign in as a manager", signIn(base, "max@example.com"))
 
 	// Live: a new event shows on the dashboard without a reload.
+	run(t, ctx, "dashboard listens", liveReady())
 	before := text(t, ctx, "#count-total")
 	h.event(1, "ping", "live", `{}`)
 	run(t, ctx, "dashboard updates live",
 		waitFor(fmt.Sprintf(`document.getElementById("count-total").textContent !== %q`, before)))
+
+	// Live: so does a new event on the list's first page.
+	fresh2 := h.event(1, "ping", "live-list", `{}`)
+	run(t, ctx, "list before the next event", chromedp.Navigate(base+"/admin/events"),
+		chromedp.WaitVisible(fmt.Sprintf("#event-%d", fresh2), chromedp.ByQuery),
+		liveReady())
+	late := h.event(1, "ping", "live-list-2", `{}`)
+	run(t, ctx, "list updates live",
+		chromedp.WaitVisible(fmt.Sprintf("#event-%d", late), chromedp.ByQuery))
 
 	// The list with a filter, then a search.
 	run(t, ctx, "filter the list by state",

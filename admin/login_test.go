@@ -2,11 +2,13 @@ package admin_test
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 
 	connectors "github.com/ipai-ai/ipai-connectors"
+	"github.com/ipai-ai/ipai-connectors/requestlog"
 )
 
 func TestSetup_CreatesFirstAdminOnce(t *testing.T) {
@@ -157,5 +159,30 @@ func TestSignedOut_RedirectedOrRefused(t *testing.T) {
 	}
 	if a := b.get("/admin/live"); a.status != http.StatusUnauthorized {
 		t.Errorf("GET /admin/live: got %d, want 401", a.status)
+	}
+}
+
+func TestLogin_CookieSecureOverTLS(t *testing.T) {
+	t.Parallel()
+	h := newHub(t)
+	h.user("ann@example.com", connectors.RoleViewer)
+	mux := http.NewServeMux()
+	h.handler.Register(mux)
+	srv := httptest.NewTLSServer(requestlog.Middleware(mux, discard(), nil))
+	t.Cleanup(srv.Close)
+	b := h.browser()
+	b.base = srv.URL
+	b.c.Transport = srv.Client().Transport
+	a := b.submit("/admin/login", "/admin/login",
+		url.Values{"email": {"ann@example.com"}, "password": {password}})
+	wantStatus(t, a, http.StatusSeeOther)
+	var cookie string
+	for _, c := range a.header.Values("Set-Cookie") {
+		if strings.HasPrefix(c, "ipai_session=") {
+			cookie = c
+		}
+	}
+	if !strings.Contains(cookie, "; Secure") {
+		t.Errorf("session cookie over TLS: got %q, want Secure", cookie)
 	}
 }
