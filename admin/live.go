@@ -130,6 +130,11 @@ func (h *Handler) liveStream(w http.ResponseWriter, r *http.Request, _ *request)
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.WriteHeader(http.StatusOK)
 	fmt.Fprint(w, "retry: 3000\n\n")
+	// Where events stand now: a page rendered before a change that came
+	// ahead of this stream learns of it here.
+	if c, err := h.store.LastChange(r.Context()); err == nil {
+		writeChange(w, c)
+	}
 	if err := rc.Flush(); err != nil {
 		return
 	}
@@ -144,10 +149,22 @@ func (h *Handler) liveStream(w http.ResponseWriter, r *http.Request, _ *request)
 		case <-beat.C:
 			fmt.Fprint(w, ": beat\n\n")
 		case c := <-ch:
-			fmt.Fprintf(w, "event: change\ndata: {\"last_id\":%d}\n\n", c.LastID)
+			writeChange(w, c)
 		}
 		if err := rc.Flush(); err != nil {
 			return
 		}
 	}
+}
+
+// writeChange sends one "change" event: the newest id, and the key a
+// page compares with the one it was rendered with.
+func writeChange(w http.ResponseWriter, c connectors.Change) {
+	fmt.Fprintf(w, "event: change\ndata: {\"last_id\":%d,\"seen\":%q}\n\n",
+		c.LastID, seenKey(c))
+}
+
+// seenKey names where events stand: the newest id and the latest update.
+func seenKey(c connectors.Change) string {
+	return fmt.Sprintf("%d.%d", c.LastID, c.UpdatedAt.UnixMicro())
 }

@@ -53,7 +53,10 @@ type view struct {
 	CSRF  string
 	Nav   string
 	Live  bool // the page refreshes itself when events change
-	Data  any
+	// Seen is where events stood when a live page was rendered, so
+	// that the page knows whether a change it hears of is news.
+	Seen string
+	Data any
 }
 
 // titled lets page data name its title and navigation tab.
@@ -70,8 +73,12 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int,
 	if t, ok := data.(titled); ok {
 		v.Title, v.Nav = t.title()
 	}
-	if l, ok := data.(interface{ live() bool }); ok {
-		v.Live = l.live()
+	if l, ok := data.(interface{ live() bool }); ok && l.live() {
+		v.Live = true
+		// Without it the page refreshes on the first change it hears.
+		if c, err := h.store.LastChange(r.Context()); err == nil {
+			v.Seen = seenKey(c)
+		}
 	}
 	var buf bytes.Buffer
 	if err := h.pages[name].ExecuteTemplate(&buf, "layout", v); err != nil {

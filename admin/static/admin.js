@@ -32,7 +32,10 @@ function refresh() {
       var doc = new DOMParser().parseFromString(html, "text/html");
       var fresh = doc.getElementById("live");
       var here = document.getElementById("live");
-      if (fresh && here && !busy()) here.replaceWith(fresh);
+      if (fresh && here && !busy()) {
+        here.replaceWith(fresh);
+        document.body.dataset.seen = doc.body.dataset.seen || "";
+      }
     })
     .catch(function () {})
     .finally(function () {
@@ -43,7 +46,10 @@ function refresh() {
 
 if (document.body.dataset.live && window.EventSource) {
   var source = new EventSource("/admin/live");
-  source.addEventListener("change", refresh);
+  source.addEventListener("change", function (e) {
+    var change = JSON.parse(e.data);
+    if (change.seen !== document.body.dataset.seen) refresh();
+  });
   document.addEventListener("focusout", function () {
     if (pending) { pending = false; setTimeout(refresh, 200); }
   });
