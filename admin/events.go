@@ -155,8 +155,9 @@ type eventsData struct {
 	Sources   []connectors.Source
 	CanAct    bool
 	Error     string
-	Done      string
-	Skipped   string
+	// Bulk is the result of a bulk action, read back from the redirect
+	// that followed it; nil when there was none.
+	Bulk *bulkResult
 }
 
 func (eventsData) title() (string, string) { return "Events", "events" }
@@ -169,7 +170,7 @@ func (h *Handler) eventsList(w http.ResponseWriter, r *http.Request, rq *request
 	data := eventsData{
 		Query: lq, States: connectors.States, Sources: connectors.Sources,
 		CanAct: rq.user.Role.CanAct(),
-		Done:   r.URL.Query().Get("done"), Skipped: r.URL.Query().Get("skipped"),
+		Bulk:   readBulkResult(r.URL.Query()),
 	}
 	companies, names, err := h.companies(r, rq.user)
 	if err != nil {
@@ -253,4 +254,18 @@ func (lq listQuery) GroupLink(key string) string {
 		next.From, next.To, next.Range = key, key, ""
 	}
 	return next.With("group", "")
+}
+
+// bulkResult counts the events a bulk action moved and skipped.
+type bulkResult struct{ Done, Skipped int }
+
+// readBulkResult reads the counts as numbers only, so that a crafted link
+// cannot put words on the page.
+func readBulkResult(q url.Values) *bulkResult {
+	done, err1 := strconv.Atoi(q.Get("done"))
+	skipped, err2 := strconv.Atoi(q.Get("skipped"))
+	if err1 != nil || err2 != nil {
+		return nil
+	}
+	return &bulkResult{Done: done, Skipped: skipped}
 }

@@ -169,6 +169,8 @@ func TestBulk_RetriesAndIgnoresWhatIsAllowed(t *testing.T) {
 		t.Errorf("bulk ignore: got %q", a.location)
 	}
 	wantIn(t, b.get(a.location).body, `2 moved, 0 skipped.`)
+	wantNotIn(t, b.get("/admin/events?done=Your+account+is+locked&skipped=0").body,
+		`id="bulk-result"`, "locked")
 }
 
 func TestBulk_ViewerRefused(t *testing.T) {
