@@ -22,19 +22,11 @@ type rejectedData struct {
 
 func (rejectedData) title() (string, string) { return "Rejected requests", "rejected" }
 
-var causes = []connectors.Cause{
-	connectors.CauseMissingToken, connectors.CauseWrongToken,
-	connectors.CauseMalformedBody, connectors.CauseInvalidParams,
-	connectors.CauseUnknownCompany, connectors.CauseTooLarge,
-	connectors.CauseUnsupportedMedia, connectors.CauseBadSignature,
-	connectors.CauseStaleTimestamp, connectors.CauseRateLimited,
-	connectors.CauseFailedLogin,
-}
-
 func (h *Handler) rejected(w http.ResponseWriter, r *http.Request, rq *request) {
 	q := r.URL.Query()
 	d := rejectedData{Cause: q.Get("cause"), Addr: q.Get("addr"),
-		Path: q.Get("path"), From: q.Get("from"), To: q.Get("to"), Causes: causes}
+		Path: q.Get("path"), From: q.Get("from"), To: q.Get("to"),
+		Causes: connectors.Causes}
 	f := connectors.RejectionFilter{Cause: connectors.Cause(d.Cause),
 		RemoteAddr: d.Addr, Path: d.Path, Limit: pageSize + 1}
 	var bad bool
