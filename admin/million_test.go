@@ -113,6 +113,21 @@ func TestMillion_PagesWithinBudget(t *testing.T) {
 			t.Errorf("%s (%s): median %v, want at most %v", p.name, p.path, median, pageBudget)
 		}
 	}
+
+	// The live pages' poll runs every second while one is open.
+	var polls []time.Duration
+	for range 7 {
+		start := time.Now()
+		if _, err := store.LastChange(ctx); err != nil {
+			t.Fatal(err)
+		}
+		polls = append(polls, time.Since(start))
+	}
+	slices.Sort(polls)
+	t.Logf("%-34s median %6.1f ms", "live poll (last change)", ms(polls[3]))
+	if polls[3] > 10*time.Millisecond {
+		t.Errorf("live poll: median %v, want at most 10ms", polls[3])
+	}
 }
 
 // timePage fetches a page seven times and returns the median and the

@@ -261,9 +261,12 @@ ORDER BY 1, 2`, args...)
 func (s *Store) LastChange(ctx context.Context) (connectors.Change, error) {
 	var c connectors.Change
 	var at string
+	// Two subqueries, not two aggregates of one: SQLite reads a max()
+	// from the end of an index only when it is the query's one
+	// aggregate, and would otherwise read every event.
 	err := s.read.QueryRowContext(ctx, `
-SELECT coalesce(max(id), 0), coalesce(max(updated_at), '')
-FROM events`).Scan(&c.LastID, &at)
+SELECT coalesce((SELECT max(id) FROM events), 0),
+       coalesce((SELECT max(updated_at) FROM events), '')`).Scan(&c.LastID, &at)
 	if err != nil {
 		return c, fmt.Errorf("last change: %w", err)
 	}
