@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -69,15 +68,25 @@ type eventRow struct {
 // in the batch, is skipped without failing the others, and answered with
 // the holder's id.
 func insertEvents(ctx context.Context, tx *sql.Tx, rows []*eventRow) error {
-	inserted, err := insertEventRows(ctx, tx, rows)
+	inserted, err := claimKeys(ctx, tx, rows)
 	if err != nil {
+		return err
+	}
+	if len(inserted) == 0 {
+		return findHolders(ctx, tx, rows)
+	}
+	ids, err := insertEventRows(ctx, tx, inserted)
+	if err != nil {
+		return err
+	}
+	for i, r := range inserted {
+		r.id = ids[i]
+	}
+	if err := bindKeys(ctx, tx, inserted); err != nil {
 		return err
 	}
 	if err := findHolders(ctx, tx, rows); err != nil {
 		return err
-	}
-	if len(inserted) == 0 {
-		return nil
 	}
 
 	history := make([]any, 0, 2*len(inserted))
@@ -101,91 +110,131 @@ VALUES `+values("(?, ?, ?, ?, ?, ?)", len(inserted)), deliveries...)
 	return err
 }
 
-// insertedRow is what the insert returns of each row it wrote.
-type insertedRow struct {
-	id        int64
-	companyID int64
-	source    string
-	key       sql.NullString
-}
-
-// insertEventRows inserts the events, skipping those whose delivery key
-// is held, sets the ids of the others and returns them. SQLite inserts
-// the rows of a VALUES list in order and AUTOINCREMENT gives each a larger
-// id than the last, so the returned rows, sorted by id, line up with the
-// rows that were inserted; a row with a key is one of them only when the
-// next returned row carries its company, source and key, since no two
-// stored rows share those.
-func insertEventRows(ctx context.Context, tx *sql.Tx, rows []*eventRow) (
-	[]*eventRow, error) {
-	args := make([]any, 0, 9*len(rows))
+// insertEventRows inserts the events and returns their ids in the order
+// of rows. SQLite inserts the rows of a VALUES list in order and
+// AUTOINCREMENT gives each a larger id than the last, so the ids, sorted,
+// line up with rows.
+func insertEventRows(ctx context.Context, tx *sql.Tx, rows []*eventRow) ([]int64, error) {
+	args := make([]any, 0, 8*len(rows))
 	for _, r := range rows {
-		r.id, r.duplicate = 0, false // a retried batch runs this again
 		args = append(args, r.CompanyID, string(r.Source), r.SourceName,
-			r.EventType, r.Ref, []byte(r.Payload), r.at, r.at,
-			deliveryKey(r.DeliveryKey))
+			r.EventType, r.Ref, []byte(r.Payload), r.at, r.at)
 	}
 	res, err := tx.QueryContext(ctx, `
 INSERT INTO events (
     company_id, source, source_name, event_type, ref,
-    payload, received_at, updated_at, delivery_key
+    payload, received_at, updated_at
 )
-VALUES `+values("(?, ?, ?, ?, ?, ?, ?, ?, ?)", len(rows))+`
-ON CONFLICT DO NOTHING
-RETURNING id, company_id, source, delivery_key`, args...)
+VALUES `+values("(?, ?, ?, ?, ?, ?, ?, ?)", len(rows))+`
+RETURNING id`, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer res.Close()
 
-	var got []insertedRow
+	ids := make([]int64, 0, len(rows))
 	for res.Next() {
-		var ir insertedRow
-		err := res.Scan(&ir.id, &ir.companyID, &ir.source, &ir.key)
-		if err != nil {
+		var id int64
+		if err := res.Scan(&id); err != nil {
 			return nil, err
 		}
-		got = append(got, ir)
+		ids = append(ids, id)
 	}
 	if err := res.Err(); err != nil {
 		return nil, err
 	}
-	slices.SortFunc(got, func(a, b insertedRow) int {
-		return cmp.Compare(a.id, b.id)
-	})
-	return matchInserted(rows, got)
+	if len(ids) != len(rows) {
+		return nil, fmt.Errorf("inserted %d events, got %d ids", len(rows), len(ids))
+	}
+	slices.Sort(ids)
+	return ids, nil
 }
 
-// holds reports whether the inserted row carries r's delivery key.
-func (ir insertedRow) holds(r *eventRow) bool {
-	return ir.key.String == r.DeliveryKey && ir.companyID == r.CompanyID &&
-		ir.source == string(r.Source)
+// deliveryKeyOf is a row's key in event_delivery_keys.
+type deliveryKeyOf struct {
+	companyID int64
+	source    string
+	key       string
 }
 
-// matchInserted gives the inserted rows their ids and marks the others
-// as duplicates.
-func matchInserted(rows []*eventRow, got []insertedRow) ([]*eventRow, error) {
-	inserted := make([]*eventRow, 0, len(got))
+func keyOf(r *eventRow) deliveryKeyOf {
+	return deliveryKeyOf{r.CompanyID, string(r.Source), r.DeliveryKey}
+}
+
+// claimKeys takes the delivery keys of the rows that carry one, skipping
+// a key held already, by a stored event or by a row earlier in the
+// batch. It marks the rows whose key was held as duplicates and returns
+// the others, the rows to insert.
+func claimKeys(ctx context.Context, tx *sql.Tx, rows []*eventRow) (
+	[]*eventRow, error) {
+	var args []any
 	for _, r := range rows {
-		if len(inserted) < len(got) {
-			next := got[len(inserted)]
-			if r.DeliveryKey == "" || next.holds(r) {
-				r.id = next.id
-				inserted = append(inserted, r)
-				continue
-			}
+		r.id, r.duplicate = 0, false // a retried batch runs this again
+		if r.DeliveryKey != "" {
+			args = append(args, r.CompanyID, string(r.Source), r.DeliveryKey)
 		}
-		if r.DeliveryKey == "" {
-			return nil, fmt.Errorf("inserted %d events, got %d ids",
-				len(rows), len(got))
+	}
+	if len(args) == 0 {
+		return rows, nil
+	}
+	claimed, err := insertKeys(ctx, tx, args)
+	if err != nil {
+		return nil, err
+	}
+	insert := make([]*eventRow, 0, len(rows))
+	for _, r := range rows {
+		k := keyOf(r)
+		if r.DeliveryKey == "" || claimed[k] {
+			delete(claimed, k) // a later copy in the batch is a duplicate
+			insert = append(insert, r)
+			continue
 		}
 		r.duplicate = true
 	}
-	if len(inserted) != len(got) {
-		return nil, fmt.Errorf("matched %d of %d inserted events",
-			len(inserted), len(got))
+	return insert, nil
+}
+
+// insertKeys inserts the keys, each a company, source and key in args,
+// and returns those that were free.
+func insertKeys(ctx context.Context, tx *sql.Tx, args []any) (
+	map[deliveryKeyOf]bool, error) {
+	res, err := tx.QueryContext(ctx, `
+INSERT INTO event_delivery_keys (company_id, source, delivery_key)
+VALUES `+values("(?, ?, ?)", len(args)/3)+`
+ON CONFLICT DO NOTHING
+RETURNING company_id, source, delivery_key`, args...)
+	if err != nil {
+		return nil, err
 	}
-	return inserted, nil
+	defer res.Close()
+	claimed := make(map[deliveryKeyOf]bool, len(args)/3)
+	for res.Next() {
+		var k deliveryKeyOf
+		if err := res.Scan(&k.companyID, &k.source, &k.key); err != nil {
+			return nil, err
+		}
+		claimed[k] = true
+	}
+	return claimed, res.Err()
+}
+
+// bindKeys points the keys claimed by the inserted rows at their events.
+func bindKeys(ctx context.Context, tx *sql.Tx, inserted []*eventRow) error {
+	for _, r := range inserted {
+		if r.DeliveryKey == "" {
+			continue
+		}
+		_, err := tx.ExecContext(ctx, `
+UPDATE event_delivery_keys
+SET event_id = ?
+WHERE company_id = ?
+  AND source = ?
+  AND delivery_key = ?`, r.id, r.CompanyID, string(r.Source), r.DeliveryKey)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // findHolders sets the id of each duplicate row to the id of the event
@@ -196,8 +245,8 @@ func findHolders(ctx context.Context, tx *sql.Tx, rows []*eventRow) error {
 			continue
 		}
 		err := tx.QueryRowContext(ctx, `
-SELECT id
-FROM events
+SELECT event_id
+FROM event_delivery_keys
 WHERE company_id = ?
   AND source = ?
   AND delivery_key = ?`, r.CompanyID, string(r.Source), r.DeliveryKey,
@@ -207,14 +256,6 @@ WHERE company_id = ?
 		}
 	}
 	return nil
-}
-
-// deliveryKey returns the key to store: NULL for none.
-func deliveryKey(key string) any {
-	if key == "" {
-		return nil
-	}
-	return key
 }
 
 // values repeats a VALUES tuple n times.

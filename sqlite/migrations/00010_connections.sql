@@ -33,17 +33,25 @@ CREATE TABLE connections (
 
 CREATE INDEX connections_company ON connections (company_id, id);
 
--- NULL for events sent without a key; the index leaves them out.
-ALTER TABLE events ADD COLUMN delivery_key TEXT
-    CHECK (delivery_key IS NULL OR length(delivery_key) BETWEEN 1 AND 255);
+-- The delivery keys of events: a redelivery finds the event of its first
+-- copy instead of making another. The primary key, not the Go code,
+-- decides between two copies that arrive at the same instant. The key is
+-- kept apart from events because adding a column to events makes SQLite
+-- fail the first write after another process changes the schema (as
+-- `migrate` beside a running hub does) with "no such table: events".
+CREATE TABLE event_delivery_keys (
+    company_id   INTEGER NOT NULL,
+    source       TEXT NOT NULL,
+    delivery_key TEXT NOT NULL
+                 CHECK (length(delivery_key) BETWEEN 1 AND 255),
+    -- NULL only inside the transaction that claims the key, until its
+    -- event is written.
+    event_id     INTEGER REFERENCES events (id) ON DELETE CASCADE,
+    PRIMARY KEY (company_id, source, delivery_key)
+) WITHOUT ROWID;
 
--- The unique index, not the Go code, decides between two copies of one
--- delivery that arrive at the same instant.
-CREATE UNIQUE INDEX events_delivery_key
-ON events (company_id, source, delivery_key)
-WHERE delivery_key IS NOT NULL;
+CREATE INDEX event_delivery_keys_event ON event_delivery_keys (event_id);
 
 -- +goose Down
-DROP INDEX events_delivery_key;
-ALTER TABLE events DROP COLUMN delivery_key;
+DROP TABLE event_delivery_keys;
 DROP TABLE connections;
