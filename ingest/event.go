@@ -38,6 +38,13 @@ func (h *Handler) event(w http.ResponseWriter, r *http.Request) {
 	}
 
 	e := c.event
+	key, no := idempotencyKey(env.Params["idempotency_key"],
+		r.Header.Get("Idempotency-Key"))
+	if no != nil {
+		h.refuseCall(w, r, env, no)
+		return
+	}
+	e.DeliveryKey = key
 	e.Delivery = delivery(r, body, env.Params["token"])
 	id, err := h.store.CreateEvent(ctx, e)
 	if connectors.ErrorCode(err) == connectors.ENOTFOUND {
