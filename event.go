@@ -3,6 +3,7 @@ package connectors
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -42,6 +43,20 @@ type NewEvent struct {
 	// source hold each key at most once, so that a redelivery finds the
 	// event of the first instead of making another.
 	DeliveryKey string
+}
+
+// Validate returns an EINVALID error when e cannot be stored: it needs a
+// company, a known source and an event type.
+func (e NewEvent) Validate() error {
+	switch {
+	case e.CompanyID <= 0:
+		return Errorf(EINVALID, "an event needs a company")
+	case !e.Source.Valid():
+		return Errorf(EINVALID, "unknown source %q", e.Source)
+	case strings.TrimSpace(e.EventType) == "":
+		return Errorf(EINVALID, "an event needs an event type")
+	}
+	return nil
 }
 
 // Delivery is the request that carried an event: kept so that a signature

@@ -33,3 +33,10 @@ func (s Secret) Equal(got string) bool {
 	b := sha256.Sum256([]byte(got))
 	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
 }
+
+// GoString keeps the secret out of %#v.
+func (s Secret) GoString() string { return `"` + s.String() + `"` }
+
+// MarshalText keeps the secret out of encoders that use text, such as
+// slog's JSON handler for a Secret nested in a struct.
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }

@@ -27,7 +27,7 @@ func (s *Store) CreateEvent(ctx context.Context, e connectors.NewEvent) (int64, 
 // CreateEventOnce is CreateEvent that tells whether the event was created
 // or its delivery key was held by an earlier event, whose id it returns.
 func (s *Store) CreateEventOnce(ctx context.Context, e connectors.NewEvent) (int64, bool, error) {
-	if err := checkNewEvent(e); err != nil {
+	if err := e.Validate(); err != nil {
 		return 0, false, err
 	}
 	row := &eventRow{NewEvent: e, at: formatTime(now())}
@@ -273,21 +273,6 @@ func values(tuple string, n int) string {
 
 // maxDeliveryKey bounds a delivery key, as the schema does.
 const maxDeliveryKey = 255
-
-func checkNewEvent(e connectors.NewEvent) error {
-	switch {
-	case e.CompanyID <= 0:
-		return connectors.Errorf(connectors.EINVALID, "an event needs a company")
-	case !e.Source.Valid():
-		return connectors.Errorf(connectors.EINVALID, "unknown source %q", e.Source)
-	case strings.TrimSpace(e.EventType) == "":
-		return connectors.Errorf(connectors.EINVALID, "an event needs an event type")
-	case len(e.DeliveryKey) > maxDeliveryKey:
-		return connectors.Errorf(connectors.EINVALID,
-			"a delivery key has at most %d bytes", maxDeliveryKey)
-	}
-	return nil
-}
 
 func nonNil(b []byte) []byte {
 	if b == nil {
