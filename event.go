@@ -45,8 +45,13 @@ type NewEvent struct {
 	DeliveryKey string
 }
 
+// MaxDeliveryKey is the longest delivery key kept, in bytes; the schemas
+// hold the same limit.
+const MaxDeliveryKey = 255
+
 // Validate returns an EINVALID error when e cannot be stored: it needs a
-// company, a known source and an event type.
+// company, a known source, an event type, and a delivery key, if any, of
+// at most MaxDeliveryKey bytes.
 func (e NewEvent) Validate() error {
 	switch {
 	case e.CompanyID <= 0:
@@ -55,6 +60,8 @@ func (e NewEvent) Validate() error {
 		return Errorf(EINVALID, "unknown source %q", e.Source)
 	case strings.TrimSpace(e.EventType) == "":
 		return Errorf(EINVALID, "an event needs an event type")
+	case len(e.DeliveryKey) > MaxDeliveryKey:
+		return Errorf(EINVALID, "a delivery key has at most %d bytes", MaxDeliveryKey)
 	}
 	return nil
 }

@@ -177,9 +177,6 @@ func (c *eventColumnsOf) add(r *eventRow) {
 	c.deliveryKey = append(c.deliveryKey, r.DeliveryKey)
 }
 
-// maxDeliveryKey bounds a delivery key, as the schema does.
-const maxDeliveryKey = 255
-
 func nonNil(b []byte) []byte {
 	if b == nil {
 		return []byte{}

@@ -271,9 +271,6 @@ func values(tuple string, n int) string {
 	return b.String()
 }
 
-// maxDeliveryKey bounds a delivery key, as the schema does.
-const maxDeliveryKey = 255
-
 func nonNil(b []byte) []byte {
 	if b == nil {
 		return []byte{}
