@@ -17,11 +17,12 @@ import (
 )
 
 // Op is one unit of work run inside a shared transaction. It must not
-// commit or roll back tx. Its context carries the caller's values but not
-// its cancellation. It may run twice: if any op of a batch fails, the
-// batch is rolled back and every op is run again in a transaction of its
-// own, so that one bad op does not fail the others. Results should be set
-// only through variables the op's caller reads after Do returns.
+// commit or roll back tx, nor use the savepoint name "op". Its context carries the caller's values but not
+// its cancellation. An op that fails is undone alone, inside a savepoint,
+// and its error is its caller's. It may still run twice: if a group's
+// flush or the commit fails, the batch is rolled back and every request
+// runs again in a transaction of its own. Results should be set only
+// through variables the op's caller reads after Do returns.
 type Op func(ctx context.Context, tx *sql.Tx) error
 
 // ErrClosed is returned by Do after Close has been called.
@@ -33,6 +34,7 @@ type request struct {
 	kind flusher // set for Group.Add, with item
 	item any
 	done chan error
+	err  error // the op's own error, when it failed alone in its batch
 }
 
 // flusher writes the items of one Group that share a transaction.
@@ -92,8 +94,10 @@ func (w *Writer) send(req *request) error {
 	}
 	w.mu.RUnlock()
 
-	// Once queued, the op runs whatever happens to ctx, so the caller
-	// waits for its answer: returning early would hide a commit.
+	// Once queued, the caller waits for its answer even if ctx ends:
+	// the op may already be in a transaction, and returning early would
+	// hide its commit. An op whose ctx has ended before its batch starts
+	// is not run.
 	return <-req.done
 }
 
@@ -151,7 +155,7 @@ func (w *Writer) run(batch []*request) {
 	err := w.runTx(live)
 	if err == nil {
 		for _, req := range live {
-			req.done <- nil
+			req.done <- req.err
 		}
 		return
 	}
@@ -188,11 +192,16 @@ func (w *Writer) runTx(batch []*request) error {
 }
 
 // runBatch runs the plain ops in order, then each group's items in one
-// flush per group.
+// flush per group. When ops share the transaction, each runs inside a
+// savepoint: one that fails (a refused move, a name in use) is rolled
+// back alone and its error kept for its caller, so that the others still
+// commit together.
 func runBatch(ctx context.Context, tx *sql.Tx, batch []*request) error {
+	shared := len(batch) > 1
 	var kinds []flusher
 	items := map[flusher][]any{}
 	for _, req := range batch {
+		req.err = nil
 		if req.kind != nil {
 			if _, seen := items[req.kind]; !seen {
 				kinds = append(kinds, req.kind)
@@ -200,7 +209,14 @@ func runBatch(ctx context.Context, tx *sql.Tx, batch []*request) error {
 			items[req.kind] = append(items[req.kind], req.item)
 			continue
 		}
-		if err := req.op(context.WithoutCancel(req.ctx), tx); err != nil {
+		opCtx := context.WithoutCancel(req.ctx)
+		if !shared {
+			if err := req.op(opCtx, tx); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := runInSavepoint(ctx, tx, req, opCtx); err != nil {
 			return err
 		}
 	}
@@ -208,6 +224,24 @@ func runBatch(ctx context.Context, tx *sql.Tx, batch []*request) error {
 		if err := k.flush(ctx, tx, items[k]); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// runInSavepoint runs req's op so that its failure undoes its own work
+// only, and sets req.err. The error returned is the savepoint's own.
+func runInSavepoint(ctx context.Context, tx *sql.Tx, req *request,
+	opCtx context.Context) error {
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT op"); err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	if req.err = req.op(opCtx, tx); req.err != nil {
+		if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT op"); err != nil {
+			return fmt.Errorf("roll back to savepoint: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT op"); err != nil {
+		return fmt.Errorf("release savepoint: %w", err)
 	}
 	return nil
 }

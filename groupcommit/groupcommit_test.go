@@ -138,6 +138,11 @@ func TestWriter_FailingOpFailsOnlyItsCaller(t *testing.T) {
 	if got := count(t, db); got != 4 {
 		t.Errorf("rows: got %d, want 4", got)
 	}
+	n := 0
+	txs.Range(func(any, any) bool { n++; return true })
+	if n != 1 {
+		t.Errorf("transactions of the five ops: got %d, want 1 (the failure undone alone)", n)
+	}
 }
 
 func TestWriter_CloseRunsQueuedThenRefuses(t *testing.T) {
@@ -147,6 +152,7 @@ func TestWriter_CloseRunsQueuedThenRefuses(t *testing.T) {
 
 	var txs sync.Map
 	var wg sync.WaitGroup
+	release := hold(t, w, &wg, nil)
 	for i := range 30 {
 		wg.Go(func() {
 			if err := w.Do(context.Background(), insert(fmt.Sprint(i), &txs)); err != nil {
@@ -154,8 +160,14 @@ func TestWriter_CloseRunsQueuedThenRefuses(t *testing.T) {
 			}
 		})
 	}
+	waitQueued(t, w, 30)
+
+	// Close while all 30 wait behind the held op: it must run them.
+	closed := make(chan struct{})
+	go func() { w.Close(); close(closed) }()
+	close(release)
+	<-closed
 	wg.Wait()
-	w.Close()
 
 	if got := count(t, db); got != 30 {
 		t.Errorf("rows: got %d, want 30", got)
