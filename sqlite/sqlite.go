@@ -112,7 +112,16 @@ func dsn(path string, extra ...string) string {
 		q = append(q, "_pragma="+url.QueryEscape(p))
 	}
 	q = append(q, extra...)
-	return "file:" + path + "?" + strings.Join(q, "&")
+	// The path is a URI path: '?' and '#' in a file name must not start
+	// the query or a fragment, nor '%' an escape.
+	u := url.URL{Scheme: "file", Opaque: uriPath(path), RawQuery: strings.Join(q, "&")}
+	return u.String()
+}
+
+// uriPath escapes the characters that SQLite's URI file names give a
+// meaning to, and keeps the rest, slashes included, as it is.
+func uriPath(path string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 }
 
 // Migrate brings the schema up to date and returns the versions before
@@ -140,10 +149,16 @@ func (s *Store) Migrate(ctx context.Context) (from, to int64, err error) {
 	return from, to, nil
 }
 
-// Ping returns nil when the store answers a query.
+// Ping returns nil when the store can be read and written: it reads
+// through the reader pool, and takes and releases the write lock through
+// the writer, so a locked, read-only or closed store fails it.
 func (s *Store) Ping(ctx context.Context) error {
 	var n int
 	err := s.read.QueryRowContext(ctx, "SELECT 1 FROM companies LIMIT 1").Scan(&n)
+	if err != nil {
+		return unavailable(err)
+	}
+	err = s.writer.Do(ctx, func(context.Context, *sql.Tx) error { return nil })
 	if err != nil {
 		return unavailable(err)
 	}

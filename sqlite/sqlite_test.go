@@ -3,7 +3,9 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
+	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	connectors "github.com/ipai-ai/ipai-connectors"
@@ -152,4 +154,52 @@ func rawDB(t *testing.T, path string) *sql.DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
+}
+
+// TestSchema_ArrivalIsTheOnlyRowWithoutFrom pins the history CHECK for a
+// NULL from_state, which a careless CHECK lets through.
+func TestSchema_ArrivalIsTheOnlyRowWithoutFrom(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "hub.db")
+	s, err := sqlite.Open(ctx, path, nil)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	id, err := s.CreateEvent(ctx, connectors.NewEvent{
+		CompanyID: 1, Source: "n8n", SourceName: "n8n", EventType: "t",
+	})
+	if err != nil {
+		t.Fatalf("CreateEvent: %v", err)
+	}
+	db := rawDB(t, path)
+	for _, to := range connectors.States {
+		_, err := db.ExecContext(ctx, `
+INSERT INTO event_history (event_id, from_state, to_state, at, actor, reason)
+VALUES (?, NULL, ?, 'now', 'system', 'r')`, id, string(to))
+		if want := to == connectors.StateReceived; (err == nil) != want {
+			t.Errorf("history from nothing to %s: error %v, want allowed %v", to, err, want)
+		}
+	}
+}
+
+func TestOpen_PathWithURICharacters(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "we?ird#name%20.db")
+	s, err := sqlite.Open(ctx, path, nil)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	s.Close()
+	entries, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if !slices.Contains(names, "we?ird#name%20.db") {
+		t.Errorf("files: got %v, want the store at the name given", names)
+	}
 }

@@ -69,7 +69,9 @@ CREATE TABLE event_history (
     reason     TEXT NOT NULL DEFAULT '',
     CHECK (
         (from_state IS NULL AND to_state = 'received')
-        OR from_state || '>' || to_state IN (
+        -- IS NOT NULL first: with a NULL from_state the concatenation is
+        -- NULL, and a CHECK that is NULL passes.
+        OR from_state IS NOT NULL AND from_state || '>' || to_state IN (
             'received>processing', 'received>processed', 'received>ignored',
             'processing>processed', 'processing>failed', 'processing>received',
             'processing>ignored',
