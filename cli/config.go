@@ -48,7 +48,7 @@ var settings = []setting{
 	{
 		flag: "token", env: "IPAI_CONNECTORS_TOKEN", secret: true,
 		help:  "the instance token that webhook callers present",
-		apply: func(c *Config, v string) error { c.Token = connectors.Secret(v); return nil },
+		apply: applyToken,
 	},
 	{
 		flag: "secret-key", env: "IPAI_CONNECTORS_SECRET_KEY", secret: true,
@@ -124,12 +124,26 @@ func applyDBPoolSize(c *Config, v string) error {
 	return nil
 }
 
+// maxBodyLimit is the largest body limit that can be set: bodies are
+// held in memory whole, so a larger limit is a way to run out of it.
+const maxBodyLimit = 1 << 30
+
 func applyMaxBodyBytes(c *Config, v string) error {
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n <= 0 {
 		return fmt.Errorf("%q is not a positive whole number of bytes", v)
 	}
+	if n > maxBodyLimit {
+		return fmt.Errorf("%d is over the largest limit, %d bytes (1 GiB)", n, maxBodyLimit)
+	}
 	c.MaxBodyBytes = n
+	return nil
+}
+
+// applyToken takes the token without surrounding space, which is never
+// part of a token but often of a pasted one.
+func applyToken(c *Config, v string) error {
+	c.Token = connectors.Secret(strings.TrimSpace(v))
 	return nil
 }
 

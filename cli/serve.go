@@ -32,6 +32,10 @@ const (
 	shutdownGrace = 20 * time.Second
 )
 
+// minTokenLength is the shortest instance token serve accepts: anything
+// shorter can be guessed by a patient client.
+const minTokenLength = 8
+
 // errNoToken is the refusal of serve without an instance token.
 var errNoToken = errors.New("no instance token: set IPAI_CONNECTORS_TOKEN, " +
 	"pass --token, or name a file holding it in IPAI_CONNECTORS_TOKEN_FILE " +
@@ -71,6 +75,10 @@ type Server struct {
 func NewServer(cfg Config, logger *slog.Logger) (*Server, error) {
 	if cfg.Token == "" {
 		return nil, errNoToken
+	}
+	if n := len(cfg.Token.Reveal()); n < minTokenLength {
+		return nil, fmt.Errorf("the instance token is %d characters long: "+
+			"use at least %d (make one with: openssl rand -hex 32)", n, minTokenLength)
 	}
 	s := &Server{cfg: cfg, logger: logger, served: make(chan error, 1)}
 	if cfg.SecretKey == "" {
