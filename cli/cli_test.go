@@ -61,9 +61,19 @@ func wantOK(t *testing.T, out output) {
 	}
 }
 
-// testDB returns the path of a fresh SQLite file in the test's temp dir.
+// testDB returns the path of a new, migrated SQLite store in the test's
+// temp dir, as serve or migrate would have left it.
 func testDB(t *testing.T) string {
-	return filepath.Join(t.TempDir(), "hub.db")
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "hub.db")
+	s, err := sqlite.Open(context.Background(), path, nil)
+	if err != nil {
+		t.Fatalf("create store: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("close store: %v", err)
+	}
+	return path
 }
 
 // testLogger writes to the test's log, shown when the test fails.

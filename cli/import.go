@@ -33,7 +33,7 @@ func runImport(ctx context.Context, env Env, args []string) error {
 		defer f.Close()
 		in = f
 	}
-	return withStore(ctx, env, cfg, func(store hubStore) error {
+	return withNewStore(ctx, env, cfg, func(store hubStore) error {
 		read, err := importArchive(ctx, store, in)
 		if err != nil {
 			return err

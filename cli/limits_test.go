@@ -2,6 +2,8 @@ package cli
 
 import (
 	"log/slog"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -35,5 +37,28 @@ func TestConfig_TrimsTheTokenAndCapsTheBodyLimit(t *testing.T) {
 	}
 	if err := applyMaxBodyBytes(&c, "1073741824"); err != nil || c.MaxBodyBytes != 1<<30 {
 		t.Errorf("body limit of 1 GiB: got %d, %v; want accepted", c.MaxBodyBytes, err)
+	}
+}
+
+func TestStoreCommands_RefuseAMissingStore(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "typo.db")
+	out := runCLI(t, nil, "events", "list", "--db", db)
+	want := `ipai-connectors: no store at "` + db + `": start the hub with ` +
+		`'ipai-connectors serve' or create it with 'ipai-connectors migrate', ` +
+		"or name the right file with --db\n"
+	if out.code != ExitFail || out.stderr != want {
+		t.Errorf("events list on a missing file: got %d %q, want 1 %q", out.code, out.stderr, want)
+	}
+	if _, err := os.Stat(db); !os.IsNotExist(err) {
+		t.Errorf("store file: got %v, want none created", err)
+	}
+
+	out = runCLI(t, nil, "migrate", "--db", db)
+	if out.code != ExitOK {
+		t.Fatalf("migrate: got %d %s, want it to create the store", out.code, out.stderr)
+	}
+	if out = runCLI(t, nil, "events", "list", "--db", db); out.code != ExitOK {
+		t.Errorf("events list after migrate: got %d %s, want 0", out.code, out.stderr)
 	}
 }

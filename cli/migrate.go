@@ -25,7 +25,7 @@ func runMigrate(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 
-	return withStore(ctx, env, cfg, func(store hubStore) error {
+	return withNewStore(ctx, env, cfg, func(store hubStore) error {
 		from, to, err := store.Migrate(ctx)
 		if err != nil {
 			return fmt.Errorf("migrate: %w", err)

@@ -32,7 +32,7 @@ func runSeed(ctx context.Context, env Env, args []string) error {
 	if *n < 1 {
 		return cl.usageErr("--events: want at least 1, got %d", *n)
 	}
-	return withStore(ctx, env, cfg, func(store hubStore) error {
+	return withNewStore(ctx, env, cfg, func(store hubStore) error {
 		s, ok := store.(seeder)
 		if !ok {
 			return errors.New("seed writes to a SQLite store only")

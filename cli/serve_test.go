@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -342,7 +343,7 @@ func postEvent(url, body string) (int64, error) {
 
 func TestServe_RefusesToStartWithoutToken(t *testing.T) {
 	t.Parallel()
-	db := testDB(t)
+	db := filepath.Join(t.TempDir(), "hub.db")
 	out := runCLI(t, nil, "serve", "--db", db, "--addr", "127.0.0.1:0")
 	if out.code != ExitUsage {
 		t.Errorf("exit code: got %d, want %d", out.code, ExitUsage)

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/url"
+	"os"
 	"strings"
 
 	connectors "github.com/ipai-ai/ipai-connectors"
@@ -72,8 +74,24 @@ func redactDB(db string) string {
 }
 
 // withStore opens the store for one command, runs fn on it and closes it,
-// so that pending writes are flushed before the command returns.
+// so that pending writes are flushed before the command returns. A SQLite
+// file that does not exist is refused rather than created: a mistyped
+// --db must not answer with an empty store that looks like no events.
 func withStore(ctx context.Context, env Env, cfg Config,
+	fn func(store hubStore) error) error {
+	if !isPostgresURL(cfg.DB) {
+		if _, err := os.Stat(cfg.DB); errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("no store at %q: start the hub with "+
+				"'ipai-connectors serve' or create it with "+
+				"'ipai-connectors migrate', or name the right file with --db", cfg.DB)
+		}
+	}
+	return withNewStore(ctx, env, cfg, fn)
+}
+
+// withNewStore is withStore for the commands that may create the store:
+// migrate, import and seed.
+func withNewStore(ctx context.Context, env Env, cfg Config,
 	fn func(store hubStore) error) error {
 	store, err := openStore(ctx, cfg, newLogger(env.Stderr, cfg))
 	if err != nil {
