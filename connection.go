@@ -152,3 +152,34 @@ func SecretHint(secret Secret) string {
 	}
 	return prefix + s[:2] + "…"
 }
+
+// Validate refuses a connection that the store schemas would refuse,
+// with a message an operator can act on.
+func (c Connection) Validate() error {
+	custom := c.Provider == ProviderCustom
+	switch {
+	case !c.Provider.Valid():
+		return Errorf(EINVALID,
+			"unknown provider %q", c.Provider)
+	case len(c.Slug) < 16:
+		return Errorf(EINVALID,
+			"a connection slug has at least 16 characters")
+	case len(c.SealedSecret) == 0:
+		return Errorf(EINVALID,
+			"a connection needs a secret")
+	case custom && c.Scheme.Kind != SchemeToken &&
+		c.Scheme.Kind != SchemeHMAC:
+		return Errorf(EINVALID,
+			"a custom connection needs a token or hmac scheme")
+	case custom && strings.TrimSpace(c.Scheme.Header) == "":
+		return Errorf(EINVALID,
+			"a custom connection needs a header")
+	case !custom && c.Scheme != (CustomScheme{}):
+		return Errorf(EINVALID,
+			"only a custom connection has a scheme")
+	case c.MaxBodyBytes < 0:
+		return Errorf(EINVALID,
+			"a body limit cannot be negative")
+	}
+	return nil
+}

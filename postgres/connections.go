@@ -12,7 +12,7 @@ import (
 
 // CreateConnection adds a connection and returns it as stored.
 func (s *Store) CreateConnection(ctx context.Context, c connectors.Connection) (connectors.Connection, error) {
-	if err := checkConnection(c); err != nil {
+	if err := c.Validate(); err != nil {
 		return c, err
 	}
 	c.Name = strings.TrimSpace(c.Name)
@@ -42,37 +42,6 @@ RETURNING id`,
 		return c, storeError("create connection", err)
 	}
 	return c, nil
-}
-
-// checkConnection refuses what the schema would refuse, with a message
-// an operator can act on.
-func checkConnection(c connectors.Connection) error {
-	custom := c.Provider == connectors.ProviderCustom
-	switch {
-	case !c.Provider.Valid():
-		return connectors.Errorf(connectors.EINVALID,
-			"unknown provider %q", c.Provider)
-	case len(c.Slug) < 16:
-		return connectors.Errorf(connectors.EINVALID,
-			"a connection slug has at least 16 characters")
-	case len(c.SealedSecret) == 0:
-		return connectors.Errorf(connectors.EINVALID,
-			"a connection needs a secret")
-	case custom && c.Scheme.Kind != connectors.SchemeToken &&
-		c.Scheme.Kind != connectors.SchemeHMAC:
-		return connectors.Errorf(connectors.EINVALID,
-			"a custom connection needs a token or hmac scheme")
-	case custom && strings.TrimSpace(c.Scheme.Header) == "":
-		return connectors.Errorf(connectors.EINVALID,
-			"a custom connection needs a header")
-	case !custom && c.Scheme != (connectors.CustomScheme{}):
-		return connectors.Errorf(connectors.EINVALID,
-			"only a custom connection has a scheme")
-	case c.MaxBodyBytes < 0:
-		return connectors.Errorf(connectors.EINVALID,
-			"a body limit cannot be negative")
-	}
-	return nil
 }
 
 const connectionColumns = `
