@@ -1,8 +1,11 @@
 package connectors
 
 import (
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
 	"log/slog"
 )
 
@@ -40,3 +43,16 @@ func (s Secret) GoString() string { return `"` + s.String() + `"` }
 // MarshalText keeps the secret out of encoders that use text, such as
 // slog's JSON handler for a Secret nested in a struct.
 func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// GenerateSecret returns a fresh signing secret for a connection of
+// provider p: 32 random bytes written as the provider writes secrets,
+// "whsec_" and base64 for Standard Webhooks, hex otherwise. Slack and
+// Stripe make their own secrets; callers take theirs instead.
+func GenerateSecret(p Provider) Secret {
+	b := make([]byte, 32)
+	rand.Read(b)
+	if p == ProviderStandard {
+		return Secret("whsec_" + base64.StdEncoding.EncodeToString(b))
+	}
+	return Secret(hex.EncodeToString(b))
+}

@@ -2,6 +2,8 @@ package connectors
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -53,5 +55,22 @@ func TestSecret_Equal(t *testing.T) {
 	}
 	if Secret("").Equal("") {
 		t.Error("an empty secret equals the empty string, want it to equal nothing")
+	}
+}
+
+func TestGenerateSecret_WritesAsTheProviderDoes(t *testing.T) {
+	t.Parallel()
+	std := GenerateSecret(ProviderStandard).Reveal()
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(std, "whsec_"))
+	if !strings.HasPrefix(std, "whsec_") || err != nil || len(raw) != 32 {
+		t.Errorf("standard: got %q (%v), want whsec_ and 32 bytes in base64", std, err)
+	}
+	gh := GenerateSecret(ProviderGitHub).Reveal()
+	raw, err = hex.DecodeString(gh)
+	if err != nil || len(raw) != 32 {
+		t.Errorf("github: got %q (%v), want 32 bytes in hex", gh, err)
+	}
+	if again := GenerateSecret(ProviderGitHub).Reveal(); again == gh {
+		t.Errorf("two secrets are equal: %q", gh)
 	}
 }
