@@ -1,7 +1,7 @@
 // Package admin is the hub's web interface, served under /admin: sign-in,
 // the events list and each event's page with the actions an operator may
-// take, the dashboard, rejected requests, company tokens, users and the
-// audit log.
+// take, the dashboard, rejected requests, company tokens, provider
+// connections, users and the audit log.
 //
 // Pages are rendered on the server from templates embedded in the binary
 // and parsed when the handler is built, so that a broken template fails
@@ -47,6 +47,10 @@ type Config struct {
 	// BcryptCost is the cost of new password hashes; 0 means the
 	// bcrypt default.
 	BcryptCost int
+	// Box seals the signing secrets of connections made or rotated on
+	// the Connections page; nil when the hub has no secret key, and the
+	// page then says how to set one.
+	Box *connectors.SecretBox
 	// Logger receives failures; nil discards them.
 	Logger *slog.Logger
 }
@@ -115,6 +119,13 @@ func (h *Handler) routes() map[string]http.HandlerFunc {
 		"GET " + Prefix + "/tokens":              h.signedIn(h.tokensPage),
 		"POST " + Prefix + "/tokens":             h.acting(h.tokenCreate),
 		"POST " + Prefix + "/tokens/{id}/revoke": h.acting(h.tokenRevoke),
+
+		"GET " + Prefix + "/connections":               h.signedIn(h.connectionsPage),
+		"POST " + Prefix + "/connections":              h.acting(h.connectionCreate),
+		"POST " + Prefix + "/connections/{id}/rotate":  h.acting(h.connectionRotate),
+		"POST " + Prefix + "/connections/{id}/disable": h.acting(h.connectionDisable),
+		"POST " + Prefix + "/connections/{id}/enable":  h.acting(h.connectionEnable),
+
 		"GET " + Prefix + "/users":               h.admin(h.usersPage),
 		"POST " + Prefix + "/users":              h.admin(h.userCreate),
 		"POST " + Prefix + "/users/{id}/disable": h.admin(h.userDisable),

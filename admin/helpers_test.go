@@ -35,6 +35,13 @@ type hub struct {
 
 func newHub(t *testing.T) *hub {
 	t.Helper()
+	return newHubWithBox(t, nil)
+}
+
+// newHubWithBox is newHub with a secret key: box seals the secrets of
+// connections, nil when the hub has none.
+func newHubWithBox(t *testing.T, box *connectors.SecretBox) *hub {
+	t.Helper()
 	store, err := sqlite.Open(context.Background(),
 		filepath.Join(t.TempDir(), "hub.db"), nil)
 	if err != nil {
@@ -42,6 +49,7 @@ func newHub(t *testing.T) *hub {
 	}
 	h, err := admin.New(store, admin.Config{
 		BcryptCost: bcrypt.MinCost, PollInterval: 50 * time.Millisecond,
+		Box:    box,
 		Logger: slog.New(slog.NewTextHandler(t.Output(), nil))})
 	if err != nil {
 		t.Fatalf("admin.New: %v", err)

@@ -17,7 +17,7 @@ import (
 // layout.html.
 var pageNames = []string{
 	"login", "setup", "message", "dashboard", "events", "event",
-	"rejected", "tokens", "users", "audit",
+	"rejected", "tokens", "connections", "users", "audit",
 }
 
 type pages map[string]*template.Template

@@ -105,6 +105,7 @@ func (s *Server) Start(ctx context.Context) error {
 	s.store = store
 	s.admin, err = admin.New(store, admin.Config{
 		SecureCookies: s.cfg.SecureCookies,
+		Box:           s.box,
 		Logger:        s.logger,
 	})
 	if err != nil {
