@@ -34,22 +34,7 @@ func (s *Store) RecordRejection(ctx context.Context, r connectors.Rejection) err
 
 // Rejections returns the rejections that match f, newest first.
 func (s *Store) Rejections(ctx context.Context, f connectors.RejectionFilter) ([]connectors.Rejection, error) {
-	var w where
-	if f.Cause != "" {
-		w.add("cause = %s", string(f.Cause))
-	}
-	if f.RemoteAddr != "" {
-		w.add("remote_addr = %s", f.RemoteAddr)
-	}
-	if f.Path != "" {
-		w.add("path = %s", f.Path)
-	}
-	if !f.Since.IsZero() {
-		w.add("at >= %s", f.Since.UTC())
-	}
-	if !f.Until.IsZero() {
-		w.add("at < %s", f.Until.UTC())
-	}
+	w := rejectionWhere(f)
 	if f.BeforeID > 0 {
 		w.add("id < %s", f.BeforeID)
 	}
@@ -82,4 +67,55 @@ LIMIT ` + w.arg(connectors.Bounded(f.Limit))
 		return nil, storeError("list rejections", err)
 	}
 	return list, nil
+}
+
+// RejectionCounts counts the rejections that f selects, its BeforeID and
+// Limit aside, by cause: largest count first, then by cause. One GROUP BY
+// over the rows the filter selects; a time bound keeps it to a range of
+// the index on at.
+func (s *Store) RejectionCounts(ctx context.Context, f connectors.RejectionFilter) ([]connectors.Count, error) {
+	w := rejectionWhere(f)
+	rows, err := s.pool.QueryContext(ctx, `
+SELECT cause, count(*)
+FROM rejections`+w.clause()+`
+GROUP BY cause
+ORDER BY 2 DESC, 1`, w.args...)
+	if err != nil {
+		return nil, storeError("count rejections", err)
+	}
+	defer rows.Close()
+
+	var list []connectors.Count
+	for rows.Next() {
+		var c connectors.Count
+		if err := rows.Scan(&c.Key, &c.N); err != nil {
+			return nil, storeError("count rejections", err)
+		}
+		list = append(list, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, storeError("count rejections", err)
+	}
+	return list, nil
+}
+
+// rejectionWhere returns the conditions of f but for its cursor.
+func rejectionWhere(f connectors.RejectionFilter) where {
+	var w where
+	if f.Cause != "" {
+		w.add("cause = %s", string(f.Cause))
+	}
+	if f.RemoteAddr != "" {
+		w.add("remote_addr = %s", f.RemoteAddr)
+	}
+	if f.Path != "" {
+		w.add("path = %s", f.Path)
+	}
+	if !f.Since.IsZero() {
+		w.add("at >= %s", f.Since.UTC())
+	}
+	if !f.Until.IsZero() {
+		w.add("at < %s", f.Until.UTC())
+	}
+	return w
 }

@@ -38,28 +38,7 @@ VALUES `+values("(?, ?, ?, ?, ?, ?, ?)", len(list)), args...)
 
 // Rejections returns the rejections that match f, newest first.
 func (s *Store) Rejections(ctx context.Context, f connectors.RejectionFilter) ([]connectors.Rejection, error) {
-	var where []string
-	var args []any
-	if f.Cause != "" {
-		where = append(where, "cause = ?")
-		args = append(args, string(f.Cause))
-	}
-	if f.RemoteAddr != "" {
-		where = append(where, "remote_addr = ?")
-		args = append(args, f.RemoteAddr)
-	}
-	if f.Path != "" {
-		where = append(where, "path = ?")
-		args = append(args, f.Path)
-	}
-	if !f.Since.IsZero() {
-		where = append(where, "at >= ?")
-		args = append(args, formatTime(f.Since))
-	}
-	if !f.Until.IsZero() {
-		where = append(where, "at < ?")
-		args = append(args, formatTime(f.Until))
-	}
+	where, args := rejectionWhere(f)
 	if f.BeforeID > 0 {
 		where = append(where, "id < ?")
 		args = append(args, f.BeforeID)
@@ -93,6 +72,61 @@ LIMIT ?`
 		list = append(list, r)
 	}
 	return list, rows.Err()
+}
+
+// RejectionCounts counts the rejections that f selects, its BeforeID and
+// Limit aside, by cause: largest count first, then by cause. One GROUP BY
+// over the rows the filter selects; a time bound keeps it to a range of
+// the index on at.
+func (s *Store) RejectionCounts(ctx context.Context, f connectors.RejectionFilter) ([]connectors.Count, error) {
+	where, args := rejectionWhere(f)
+	q := `
+SELECT cause, count(*)
+FROM rejections` + whereClause(where) + `
+GROUP BY cause
+ORDER BY 2 DESC, 1`
+	rows, err := s.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("count rejections: %w", err)
+	}
+	defer rows.Close()
+
+	var list []connectors.Count
+	for rows.Next() {
+		var c connectors.Count
+		if err := rows.Scan(&c.Key, &c.N); err != nil {
+			return nil, fmt.Errorf("count rejections: %w", err)
+		}
+		list = append(list, c)
+	}
+	return list, rows.Err()
+}
+
+// rejectionWhere returns the conditions of f but for its cursor.
+func rejectionWhere(f connectors.RejectionFilter) ([]string, []any) {
+	var where []string
+	var args []any
+	if f.Cause != "" {
+		where = append(where, "cause = ?")
+		args = append(args, string(f.Cause))
+	}
+	if f.RemoteAddr != "" {
+		where = append(where, "remote_addr = ?")
+		args = append(args, f.RemoteAddr)
+	}
+	if f.Path != "" {
+		where = append(where, "path = ?")
+		args = append(args, f.Path)
+	}
+	if !f.Since.IsZero() {
+		where = append(where, "at >= ?")
+		args = append(args, formatTime(f.Since))
+	}
+	if !f.Until.IsZero() {
+		where = append(where, "at < ?")
+		args = append(args, formatTime(f.Until))
+	}
+	return where, args
 }
 
 func whereClause(conds []string) string {
