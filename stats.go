@@ -22,7 +22,7 @@ func (g GroupBy) Valid() bool {
 	return false
 }
 
-// Count is the number of events in one group.
+// Count is the number of events, or of rejections, in one group.
 type Count struct {
 	Key string
 	N   int64

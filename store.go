@@ -116,6 +116,11 @@ type AuditStore interface {
 type RejectionStore interface {
 	RecordRejection(ctx context.Context, r Rejection) error
 	Rejections(ctx context.Context, f RejectionFilter) ([]Rejection, error)
+	// RejectionCounts counts the rejections that f selects (its BeforeID
+	// and Limit aside) by cause, the cause as Key: largest count first,
+	// then by cause. It reads every row f selects, so callers bound f in
+	// time.
+	RejectionCounts(ctx context.Context, f RejectionFilter) ([]Count, error)
 }
 
 // CompanyStore keeps companies.

@@ -407,6 +407,49 @@ func testRejectionFilters(t *testing.T, s connectors.Store) {
 	}
 }
 
+func testRejectionCounts(t *testing.T, s connectors.Store) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	for i, cause := range []connectors.Cause{
+		connectors.CauseWrongToken, connectors.CauseTooLarge,
+		connectors.CauseWrongToken, connectors.CauseBadSignature,
+		connectors.CauseWrongToken, connectors.CauseTooLarge,
+	} {
+		err := s.RecordRejection(ctx(t), connectors.Rejection{
+			At: at.Add(time.Duration(i) * time.Hour), Cause: cause,
+			RemoteAddr: []string{"203.0.113.1", "203.0.113.2"}[i%2],
+			Path:       "/hooks/x",
+		})
+		if err != nil {
+			t.Fatalf("RecordRejection: %v", err)
+		}
+	}
+	for _, c := range []struct {
+		f    connectors.RejectionFilter
+		want []connectors.Count
+	}{
+		{connectors.RejectionFilter{}, []connectors.Count{
+			cnt("wrong_token", 3), cnt("too_large", 2), cnt("bad_signature", 1)}},
+		// Ties are ordered by cause; the cursor and limit are ignored.
+		{connectors.RejectionFilter{Since: at.Add(time.Hour),
+			Until: at.Add(4 * time.Hour), BeforeID: 1, Limit: 1},
+			[]connectors.Count{cnt("bad_signature", 1), cnt("too_large", 1),
+				cnt("wrong_token", 1)}},
+		{connectors.RejectionFilter{RemoteAddr: "203.0.113.2"}, []connectors.Count{
+			cnt("too_large", 2), cnt("bad_signature", 1)}},
+		{connectors.RejectionFilter{Cause: connectors.CauseWrongToken,
+			Path: "/hooks/x"}, []connectors.Count{cnt("wrong_token", 3)}},
+		{connectors.RejectionFilter{Path: "/elsewhere"}, nil},
+	} {
+		got, err := s.RejectionCounts(ctx(t), c.f)
+		if err != nil {
+			t.Fatalf("RejectionCounts(%+v): %v", c.f, err)
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("RejectionCounts(%+v): got %v, want %v", c.f, got, c.want)
+		}
+	}
+}
+
 func move(t *testing.T, s connectors.Store, id int64, to connectors.State,
 	reason string) connectors.Event {
 	t.Helper()

@@ -50,6 +50,7 @@ func Run(t *testing.T, open Opener) {
 		{"CountEvents_AndSeries", testCounts},
 		{"LastChange_FollowsEvents", testLastChange},
 		{"Rejections_FilterByAddressPathTime", testRejectionFilters},
+		{"RejectionCounts_ByCauseOverTheFilter", testRejectionCounts},
 		{"Connections_CreateGetList", testConnectionsCreateGetList},
 		{"Connections_Refuse", testConnectionsRefuse},
 		{"Connections_RotateAndDisable", testConnectionsRotateAndDisable},
