@@ -438,6 +438,8 @@ func testRejectionCounts(t *testing.T, s connectors.Store) {
 			cnt("too_large", 2), cnt("bad_signature", 1)}},
 		{connectors.RejectionFilter{Cause: connectors.CauseWrongToken,
 			Path: "/hooks/x"}, []connectors.Count{cnt("wrong_token", 3)}},
+		{connectors.RejectionFilter{Cause: connectors.CauseWrongToken,
+			Since: at.Add(time.Hour)}, []connectors.Count{cnt("wrong_token", 2)}},
 		{connectors.RejectionFilter{Path: "/elsewhere"}, nil},
 	} {
 		got, err := s.RejectionCounts(ctx(t), c.f)
