@@ -2,6 +2,7 @@ package admin
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -18,6 +19,14 @@ type rejectedData struct {
 	Rows   []connectors.Rejection
 	Next   string
 	Error  string
+
+	// Counts are the rejections the filter selects by cause, over the
+	// filter's time range, or the last day when it sets no start: a
+	// count over every row ever refused would read the whole table.
+	Counts      []connectors.Count
+	CountTotal  int64
+	CountedFrom time.Time
+	CountedTo   time.Time // zero: until now
 }
 
 func (rejectedData) title() (string, string) { return "Rejected requests", "rejected" }
@@ -44,6 +53,9 @@ func (h *Handler) rejected(w http.ResponseWriter, r *http.Request, rq *request) 
 		return
 	}
 	list, err := h.store.Rejections(r.Context(), f)
+	if err == nil {
+		err = h.countRejections(r, f, &d)
+	}
 	if err != nil {
 		h.fail(w, r, rq, err)
 		return
@@ -55,6 +67,45 @@ func (h *Handler) rejected(w http.ResponseWriter, r *http.Request, rq *request) 
 	}
 	d.Rows = list
 	h.render(w, r, http.StatusOK, "rejected", rq, "", d)
+}
+
+// countWindow is how far back the counts reach when the filter sets no
+// start date.
+const countWindow = 24 * time.Hour
+
+// countRejections counts by cause the rejections f selects, bounded in
+// time: the cursor and the page size do not apply to counts.
+func (h *Handler) countRejections(r *http.Request, f connectors.RejectionFilter,
+	d *rejectedData) error {
+	f.BeforeID, f.Limit = 0, 0
+	if f.Since.IsZero() {
+		end := f.Until
+		if end.IsZero() {
+			end = time.Now().UTC()
+		}
+		f.Since = end.Add(-countWindow)
+	}
+	counts, err := h.store.RejectionCounts(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	for _, c := range counts {
+		d.CountTotal += c.N
+	}
+	d.Counts, d.CountedFrom, d.CountedTo = counts, f.Since, f.Until
+	return nil
+}
+
+// CauseLink returns the list filtered as now and to one cause.
+func (d rejectedData) CauseLink(cause string) string {
+	q := url.Values{}
+	for k, v := range map[string]string{"cause": cause, "addr": d.Addr,
+		"path": d.Path, "from": d.From, "to": d.To} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	return Prefix + "/rejected?" + q.Encode()
 }
 
 // date reads a 2006-01-02 date plus some days; bad when it is not one.
