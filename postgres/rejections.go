@@ -73,7 +73,8 @@ LIMIT ` + w.arg(connectors.Bounded(f.Limit))
 // Limit aside, by cause: largest count first, then by cause. One GROUP BY
 // over the rows the filter selects; a time bound keeps it to a range of
 // the index on at.
-func (s *Store) RejectionCounts(ctx context.Context, f connectors.RejectionFilter) ([]connectors.Count, error) {
+func (s *Store) RejectionCounts(ctx context.Context,
+	f connectors.RejectionFilter) ([]connectors.Count, error) {
 	w := rejectionWhere(f)
 	rows, err := s.pool.QueryContext(ctx, `
 SELECT cause, count(*)

@@ -82,7 +82,8 @@ LIMIT ?`
 // The unary + keeps the index on cause out of the plan: SQLite would
 // take it to group without sorting, or to match one cause, and read every
 // row of the table or of that cause, however narrow the time range.
-func (s *Store) RejectionCounts(ctx context.Context, f connectors.RejectionFilter) ([]connectors.Count, error) {
+func (s *Store) RejectionCounts(ctx context.Context,
+	f connectors.RejectionFilter) ([]connectors.Count, error) {
 	where, args := rejectionWhere(f)
 	if f.Cause != "" && (!f.Since.IsZero() || !f.Until.IsZero()) {
 		where[0] = "+cause = ?" // rejectionWhere puts the cause first
