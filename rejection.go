@@ -41,6 +41,7 @@ var Causes = []Cause{
 	CauseStaleTimestamp,
 	CauseRateLimited,
 	CauseFailedLogin,
+	CauseOverloaded,
 	CauseUnknownConnection,
 	CauseDisabledConnection,
 	CauseUnsupportedEncoding,

@@ -2,9 +2,6 @@ package cli
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -128,7 +125,7 @@ func connectionSecret(env Env, p connectors.Provider, file string) (
 			return "", false, fmt.Errorf("%s makes its own signing "+
 				"secret: pass it with --secret-file", p)
 		}
-		return generateSecret(p), true, nil
+		return connectors.GenerateSecret(p), true, nil
 	}
 	var b []byte
 	var err error
@@ -151,17 +148,6 @@ func connectionSecret(env Env, p connectors.Provider, file string) (
 		}
 	}
 	return secret, false, nil
-}
-
-// generateSecret returns 32 random bytes as the provider writes secrets:
-// whsec_ and base64 for Standard Webhooks, hex otherwise.
-func generateSecret(p connectors.Provider) connectors.Secret {
-	b := make([]byte, 32)
-	rand.Read(b)
-	if p == connectors.ProviderStandard {
-		return connectors.Secret("whsec_" + base64.StdEncoding.EncodeToString(b))
-	}
-	return connectors.Secret(hex.EncodeToString(b))
 }
 
 func printSecret(w io.Writer, secret connectors.Secret, generated bool) error {
