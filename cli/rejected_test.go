@@ -157,7 +157,7 @@ func TestRejectedList_BadFilterIsUsageError(t *testing.T) {
 			`--cause: unknown cause "wrong": want one of missing_token, ` +
 				`wrong_token, malformed_body, invalid_params, unknown_company, ` +
 				`too_large, unsupported_media_type, bad_signature, ` +
-				`stale_timestamp, rate_limited, failed_login, ` +
+				`stale_timestamp, rate_limited, failed_login, overloaded, ` +
 				`unknown_connection, disabled_connection, unsupported_encoding`,
 		},
 		{
