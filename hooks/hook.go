@@ -133,7 +133,7 @@ func (h *Handler) storeEvent(w http.ResponseWriter, r *http.Request,
 		EventType:   rd.eventType,
 		Ref:         rd.ref,
 		Payload:     rd.payload,
-		DeliveryKey: rd.key,
+		DeliveryKey: connectors.DeliveryKey(connectors.ConnectionSender(c.ID), rd.key),
 		Delivery:    delivery(r, body, secretHeaders(c)),
 	}
 	id, created, err := h.store.CreateEventOnce(r.Context(), e)

@@ -50,13 +50,15 @@ func (h *Handler) restEvent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	e.DeliveryKey = r.Header.Get("Idempotency-Key")
-	e.Delivery = delivery(r, body, nil)
-	if len(e.DeliveryKey) > maxKey {
+	key := r.Header.Get("Idempotency-Key")
+	if len(key) > maxKey {
 		h.refuse(w, r, call.Source,
 			invalid("the Idempotency-Key is over 255 bytes"))
 		return
 	}
+	e.DeliveryKey = connectors.DeliveryKey(
+		connectors.CallerSender(tok, e.SourceName), key)
+	e.Delivery = delivery(r, body, nil)
 	id, created, err := h.store.CreateEventOnce(r.Context(), e)
 	if err != nil {
 		h.refuse(w, r, call.Source, h.storeRefusal(r.Context(), e, err))

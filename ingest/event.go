@@ -44,7 +44,8 @@ func (h *Handler) event(w http.ResponseWriter, r *http.Request) {
 		h.refuseCall(w, r, env, no)
 		return
 	}
-	e.DeliveryKey = key
+	e.DeliveryKey = connectors.DeliveryKey(
+		connectors.CallerSender(c.token, e.SourceName), key)
 	e.Delivery = delivery(r, body, env.Params["token"])
 	id, err := h.store.CreateEvent(ctx, e)
 	if connectors.ErrorCode(err) == connectors.ENOTFOUND {

@@ -42,3 +42,22 @@ func TestIngest_RepeatedIdempotencyKeyAnswersTheFirstEvent(t *testing.T) {
 		t.Errorf("long header: got %s, want %s", got.body, want)
 	}
 }
+
+func TestIngest_IdempotencyKeysAreScopedToTheSourceName(t *testing.T) {
+	t.Parallel()
+	hb := newHub(t, 0)
+	call := func(source string) string {
+		return `{"jsonrpc":"2.0","method":"call","params":{"token":"` +
+			testToken + `","source":"` + source + `","event_type":"run",` +
+			`"idempotency_key":"order-1"},"id":1}`
+	}
+	for _, c := range []struct{ source, want string }{
+		{"jira", `{"jsonrpc":"2.0","result":{"ok":true,"event_id":1},"id":1}`},
+		{"shop", `{"jsonrpc":"2.0","result":{"ok":true,"event_id":2},"id":1}`},
+		{"jira", `{"jsonrpc":"2.0","result":{"ok":true,"event_id":1},"id":1}`},
+	} {
+		if got := hb.post(t, call(c.source)); got.body != c.want {
+			t.Errorf("%s: got %s, want %s", c.source, got.body, c.want)
+		}
+	}
+}
