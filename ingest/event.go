@@ -4,8 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 	"time"
 
 	connectors "github.com/ipai-ai/ipai-connectors"
@@ -19,6 +22,10 @@ const recordTimeout = 5 * time.Second
 // event serves POST EventPath: it stores the event a JSON-RPC call
 // carries and answers with its id, or says why it refused the call.
 func (h *Handler) event(w http.ResponseWriter, r *http.Request) {
+	if wait, blocked := h.failures.Blocked(clientAddr(r), time.Now()); blocked {
+		h.tooManyFailures(w, r, wait)
+		return
+	}
 	env, body, release, bad := h.readCall(w, r)
 	defer release()
 	if bad != nil {
@@ -98,11 +105,25 @@ func (h *Handler) refuseMalformed(w http.ResponseWriter, r *http.Request,
 	writeText(w, bad.status, bad.text)
 }
 
+// tooManyFailures answers an address that has sent too many wrong tokens,
+// before its body is read: guessing tokens must cost the guesser time.
+func (h *Handler) tooManyFailures(w http.ResponseWriter, r *http.Request,
+	wait time.Duration) {
+	secs := int(math.Ceil(wait.Seconds()))
+	h.reject(r, "", connectors.CauseRateLimited, "too many wrong tokens")
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	writeText(w, http.StatusTooManyRequests, fmt.Sprintf(
+		"Too many failed requests from this address: retry in %d seconds", secs))
+}
+
 // refuseCall answers a call with "ok":false and records it, with the
 // source it claimed when that was a string.
 func (h *Handler) refuseCall(w http.ResponseWriter, r *http.Request,
 	env envelope, no *refused) {
 	source, _ := jsonString(env.Params["source"])
+	if no.cause == connectors.CauseMissingToken || no.cause == connectors.CauseWrongToken {
+		h.failures.Fail(clientAddr(r), time.Now())
+	}
 	h.reject(r, source, no.cause, no.detail)
 	writeCall(w, http.StatusOK, env.ID, result{Error: no.message})
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	connectors "github.com/ipai-ai/ipai-connectors"
+	"github.com/ipai-ai/ipai-connectors/failurelimit"
 )
 
 func TestIngest_EnvelopeKeysMatchExactlyAndTheLastWins(t *testing.T) {
@@ -165,5 +166,39 @@ func TestIngest_RefusesBodiesPastTheInFlightBudget(t *testing.T) {
 	a = hb.post(t, call(goodToken, n8n, completed))
 	if !strings.Contains(a.body, `"ok":true`) {
 		t.Errorf("after the held bodies went away: got %d %s, want stored", a.status, a.body)
+	}
+}
+
+func TestIngest_AddressThatKeepsSendingWrongTokensIsSlowed(t *testing.T) {
+	t.Parallel()
+	limit := failurelimit.New(failurelimit.Limit{Burst: 3, Every: time.Hour})
+	hb := newHubWith(t, Config{Token: testToken, Failures: limit})
+	wrong := call(`"token":"`+wrongToken+`"`, n8n, completed)
+	for range 3 {
+		if a := hb.post(t, wrong); a.status != http.StatusOK {
+			t.Fatalf("wrong token within the burst: got %d, want 200", a.status)
+		}
+	}
+
+	a := hb.post(t, call(goodToken, n8n, completed))
+	want := "Too many failed requests from this address: retry in 3600 seconds"
+	if a.status != http.StatusTooManyRequests || a.body != want ||
+		a.header.Get("Retry-After") != "3600" {
+		t.Errorf("after the burst, even the right token: got %d %q Retry-After %q, "+
+			"want 429 %q 3600", a.status, a.body, a.header.Get("Retry-After"), want)
+	}
+	if r := hb.rejection(t, a.header.Get("X-Request-Id")); r.Cause != connectors.CauseRateLimited {
+		t.Errorf("recorded cause: got %s, want rate_limited", r.Cause)
+	}
+
+	// Only wrong tokens count: another hub's limiter is untouched by
+	// malformed bodies.
+	other := newHubWith(t, Config{Token: testToken,
+		Failures: failurelimit.New(failurelimit.Limit{Burst: 1, Every: time.Hour})})
+	for range 3 {
+		other.post(t, `{bad`)
+	}
+	if a := other.post(t, call(goodToken, n8n, completed)); !strings.Contains(a.body, `"ok":true`) {
+		t.Errorf("after malformed bodies: got %d %s, want stored", a.status, a.body)
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	connectors "github.com/ipai-ai/ipai-connectors"
+	"github.com/ipai-ai/ipai-connectors/failurelimit"
 )
 
 // The routes the Odoo module served, kept at the same paths.
@@ -65,6 +66,9 @@ type Config struct {
 	// requests; a body that would pass it is answered 503. 0 means
 	// DefaultMaxInFlightBytes, or four bodies of MaxBodyBytes if larger.
 	MaxInFlightBytes int64
+	// Failures slows down addresses that keep sending wrong tokens: share
+	// one with the hub's other endpoints. nil: a Limiter of its own.
+	Failures *failurelimit.Limiter
 	// Logger receives refusals and store failures; nil discards them.
 	Logger *slog.Logger
 }
@@ -77,6 +81,7 @@ type Handler struct {
 	token    connectors.Secret
 	maxBody  int64
 	inflight *semaphore.Weighted // bytes of request bodies held now
+	failures *failurelimit.Limiter
 	logger   *slog.Logger
 
 	// touched is when each company token's last use was last written,
@@ -88,11 +93,15 @@ type Handler struct {
 // New returns a Handler that stores events in store.
 func New(store Store, cfg Config) *Handler {
 	h := &Handler{
-		store:   store,
-		token:   cfg.Token,
-		maxBody: cfg.MaxBodyBytes,
-		logger:  cfg.Logger,
-		touched: make(map[int64]time.Time),
+		store:    store,
+		token:    cfg.Token,
+		maxBody:  cfg.MaxBodyBytes,
+		logger:   cfg.Logger,
+		touched:  make(map[int64]time.Time),
+		failures: cfg.Failures,
+	}
+	if h.failures == nil {
+		h.failures = failurelimit.New(failurelimit.Default)
 	}
 	h.tokens, _ = store.(TokenStore)
 	if h.maxBody <= 0 {
