@@ -194,6 +194,15 @@ func (h *Handler) setupSubmit(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusBadRequest, "setup", nil, h.preToken(w, r), data)
 		return
 	}
+	if code := connectors.ErrorCode(err); code == connectors.ECONFLICT {
+		// Another instance's setup link, or a second submission, made
+		// the first admin while this one was being filled in.
+		h.mu.Lock()
+		h.setup = ""
+		h.mu.Unlock()
+		h.notFound(w, r, nil, "This setup link is not valid, or was used already.")
+		return
+	}
 	if err != nil {
 		h.fail(w, r, nil, err)
 		return

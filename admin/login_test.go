@@ -186,3 +186,22 @@ func TestLogin_CookieSecureOverTLS(t *testing.T) {
 		t.Errorf("session cookie over TLS: got %q, want Secure", cookie)
 	}
 }
+
+// TestSetup_LinkOfAnotherInstanceAfterTheFirstAdminIsNotFound submits a
+// setup link after another instance made the first admin: the answer is
+// the used-link page, not a server error.
+func TestSetup_LinkOfAnotherInstanceAfterTheFirstAdminIsNotFound(t *testing.T) {
+	t.Parallel()
+	h := newHub(t)
+	path, err := h.handler.SetupPath(ctx(t))
+	if err != nil || path == "" {
+		t.Fatalf("SetupPath: got %q, %v", path, err)
+	}
+	b := h.browser()
+	token := b.csrf(path) // the form opened, as a person would
+	h.user("first@example.com", connectors.RoleAdmin) // the other instance
+	a := b.post(path, url.Values{"csrf": {token},
+		"email": {"late@example.com"}, "password": {password}})
+	wantStatus(t, a, http.StatusNotFound)
+	wantIn(t, a.body, "This setup link is not valid, or was used already.")
+}
