@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 
 	connectors "github.com/ipai-ai/ipai-connectors"
 	"github.com/ipai-ai/ipai-connectors/admin"
+	"github.com/ipai-ai/ipai-connectors/bodybudget"
 	"github.com/ipai-ai/ipai-connectors/hooks"
 	"github.com/ipai-ai/ipai-connectors/ingest"
 	"github.com/ipai-ai/ipai-connectors/requestlog"
@@ -60,6 +62,7 @@ type Server struct {
 
 	store    hubStore
 	box      *connectors.SecretBox // nil: no secret key, hooks refused
+	budget   *bodybudget.Budget    // the request bodies held at once
 	admin    *admin.Handler
 	listener net.Listener
 	upkeep   *upkeep // nil: the store needs none
@@ -81,6 +84,10 @@ func NewServer(cfg Config, logger *slog.Logger) (*Server, error) {
 			"use at least %d (make one with: openssl rand -hex 32)", n, minTokenLength)
 	}
 	s := &Server{cfg: cfg, logger: logger, served: make(chan error, 1)}
+	// One budget for every endpoint that reads a body, so that together
+	// they hold no more than it.
+	limit := cmp.Or(cfg.MaxBodyBytes, ingest.DefaultMaxBodyBytes)
+	s.budget = bodybudget.New(bodybudget.SizeFor(limit))
 	if cfg.SecretKey == "" {
 		logger.Warn("no secret key is set: deliveries to /hooks/ will be " +
 			"refused (set IPAI_CONNECTORS_SECRET_KEY)")
@@ -148,6 +155,7 @@ func (s *Server) newHTTPServer() *http.Server {
 	ingest.New(s.store, ingest.Config{
 		Token:        s.cfg.Token,
 		MaxBodyBytes: s.cfg.MaxBodyBytes,
+		Budget:       s.budget,
 		Logger:       s.logger,
 	}).Register(mux)
 	s.admin.Register(mux)
@@ -155,6 +163,7 @@ func (s *Server) newHTTPServer() *http.Server {
 		Token:        s.cfg.Token,
 		Box:          s.box,
 		MaxBodyBytes: s.cfg.MaxBodyBytes,
+		Budget:       s.budget,
 		Logger:       s.logger,
 	}).Register(mux)
 

@@ -10,8 +10,10 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	connectors "github.com/ipai-ai/ipai-connectors"
+	"github.com/ipai-ai/ipai-connectors/bodybudget"
 )
 
 // refusal is a request turned away: the status and safe message the
@@ -46,35 +48,71 @@ func malformedBody(message string) *refusal {
 	}
 }
 
+// overloaded refuses a body when the budget of bodies the hub holds at
+// once is spent. It is not the sender's fault, and providers retry a 503.
+func overloaded() *refusal {
+	return &refusal{
+		status:     http.StatusServiceUnavailable,
+		code:       "overloaded",
+		message:    "the hub is holding too many bodies: retry later",
+		cause:      connectors.CauseOverloaded,
+		detail:     "in-flight body budget spent",
+		retryAfter: int(bodybudget.RetryAfter / time.Second),
+	}
+}
+
 // readBody reads the body once, whatever its transfer (a length, or
 // chunked), refusing it as soon as it passes limit. A gzip or deflate
 // Content-Encoding is decoded, bounded by the same limit on the decoded
 // size, so that a small compressed bomb is refused like a large body.
-func readBody(w http.ResponseWriter, r *http.Request, limit int64) (
-	[]byte, *refusal) {
-	if r.ContentLength > limit {
-		return nil, tooLarge(limit)
-	}
-	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		return nil, tooLarge(limit)
-	}
+// Both the bytes received and the decoded bytes are charged to the hub's
+// budget of bodies in flight; call release once the body is not needed,
+// whatever the refusal.
+func (h *Handler) readBody(w http.ResponseWriter, r *http.Request,
+	limit int64) ([]byte, func(), *refusal) {
+	raw, releaseRaw, err := h.budget.ReadRequest(w, r, limit)
 	if err != nil {
-		return nil, malformedBody("the body could not be read")
+		return nil, releaseRaw, bodyRefusal(err, limit,
+			"the body could not be read")
 	}
-	return decodeBody(r.Header.Get("Content-Encoding"), raw, limit)
+	encoding := r.Header.Get("Content-Encoding")
+	dec, no := decoder(encoding, raw)
+	if no != nil || dec == nil {
+		return raw, releaseRaw, no
+	}
+
+	// The received bytes are no longer needed once decoded.
+	defer releaseRaw()
+	body, release, err := h.budget.Read(dec, limit)
+	if err != nil {
+		return nil, release, bodyRefusal(err, limit,
+			"the body is not valid "+encoding)
+	}
+	return body, release, nil
 }
 
-// decodeBody undoes a Content-Encoding of identity, gzip or deflate.
-// Deflate is taken as zlib-wrapped, as the HTTP specification says, or
-// raw, as some senders send it.
-func decodeBody(encoding string, raw []byte, limit int64) ([]byte, *refusal) {
+// bodyRefusal is the refusal of a body that could not be read for err,
+// with message when it is the body's own fault.
+func bodyRefusal(err error, limit int64, message string) *refusal {
+	switch {
+	case errors.Is(err, bodybudget.ErrTooLarge):
+		return tooLarge(limit)
+	case errors.Is(err, bodybudget.ErrOverBudget):
+		return overloaded()
+	}
+	return malformedBody(message)
+}
+
+// decoder returns a reader that undoes a Content-Encoding of gzip or
+// deflate over raw, or nil for identity. Deflate is taken as
+// zlib-wrapped, as the HTTP specification says, or raw, as some senders
+// send it.
+func decoder(encoding string, raw []byte) (io.Reader, *refusal) {
 	var dec io.Reader
 	var err error
 	switch strings.ToLower(strings.TrimSpace(encoding)) {
 	case "", "identity":
-		return raw, nil
+		return nil, nil
 	case "gzip", "x-gzip":
 		dec, err = gzip.NewReader(bytes.NewReader(raw))
 	case "deflate":
@@ -94,14 +132,7 @@ func decodeBody(encoding string, raw []byte, limit int64) ([]byte, *refusal) {
 	if err != nil {
 		return nil, malformedBody("the body is not valid " + encoding)
 	}
-	body, err := io.ReadAll(io.LimitReader(dec, limit+1))
-	if err != nil {
-		return nil, malformedBody("the body is not valid " + encoding)
-	}
-	if int64(len(body)) > limit {
-		return nil, tooLarge(limit)
-	}
-	return body, nil
+	return dec, nil
 }
 
 // utf8BOM is tolerated before a body: some Windows tools write one.

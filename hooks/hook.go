@@ -35,7 +35,8 @@ func (h *Handler) hook(w http.ResponseWriter, r *http.Request) {
 	if limit <= 0 {
 		limit = h.maxBody
 	}
-	body, no := readBody(w, r, limit)
+	body, release, no := h.readBody(w, r, limit)
+	defer release()
 	if no == nil {
 		no = h.verify(c, r.Header, body)
 	}

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	connectors "github.com/ipai-ai/ipai-connectors"
+	"github.com/ipai-ai/ipai-connectors/bodybudget"
 )
 
 // The routes. Hook paths take the connection's slug, with or without a
@@ -57,6 +58,12 @@ type Config struct {
 	// MaxBodyBytes bounds a body when its connection names no limit, and
 	// every REST body; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// Budget bounds the bodies held at once, received and decoded, across
+	// all requests; a body that would pass it is answered 503. Share one
+	// with the hub's other endpoints, so that the bound holds for the
+	// process. nil: a budget of bodybudget.SizeFor(MaxBodyBytes) for this
+	// Handler alone.
+	Budget *bodybudget.Budget
 	// Failures limits how often one address may fail before it is
 	// answered 429; the zero value means DefaultFailures.
 	Failures FailureLimit
@@ -74,6 +81,7 @@ type Handler struct {
 	token   connectors.Secret
 	box     *connectors.SecretBox
 	maxBody int64
+	budget  *bodybudget.Budget
 	now     func() time.Time
 	logger  *slog.Logger
 	limiter *failures
@@ -89,6 +97,7 @@ func New(store Store, cfg Config) *Handler {
 		token:   cfg.Token,
 		box:     cfg.Box,
 		maxBody: cfg.MaxBodyBytes,
+		budget:  cfg.Budget,
 		now:     cfg.Now,
 		logger:  cfg.Logger,
 		limiter: newFailures(cfg.Failures),
@@ -96,6 +105,9 @@ func New(store Store, cfg Config) *Handler {
 	}
 	if h.maxBody <= 0 {
 		h.maxBody = DefaultMaxBodyBytes
+	}
+	if h.budget == nil {
+		h.budget = bodybudget.New(bodybudget.SizeFor(h.maxBody))
 	}
 	if h.now == nil {
 		h.now = time.Now

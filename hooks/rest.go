@@ -36,7 +36,9 @@ func (h *Handler) restEvent(w http.ResponseWriter, r *http.Request) {
 	var call restCall
 	var body []byte
 	if no == nil {
-		body, no = readBody(w, r, h.maxBody)
+		var release func()
+		body, release, no = h.readBody(w, r, h.maxBody)
+		defer release()
 	}
 	if no == nil {
 		no = parseCall(body, &call)

@@ -102,6 +102,9 @@ func (h *Handler) touch(ctx context.Context, tok *connectors.Token) {
 func (h *Handler) refuseMalformed(w http.ResponseWriter, r *http.Request,
 	bad *malformed) {
 	h.reject(r, "", bad.cause, bad.detail)
+	if bad.retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(bad.retryAfter))
+	}
 	writeText(w, bad.status, bad.text)
 }
 

@@ -118,8 +118,8 @@ func TestIngest_RefusesBodiesPastTheInFlightBudget(t *testing.T) {
 	t.Parallel()
 	const limit = 64 << 10
 	hb := newHubWith(t, Config{Token: testToken, MaxBodyBytes: limit, MaxInFlightBytes: 1})
-	// The budget is then the least that one body needs: the limit plus
-	// two chunks, that is three chunks; three stalled bodies hold them.
+	// The budget is then the least that one body needs,
+	// bodybudget.MinSize: three chunks; three stalled bodies hold them.
 	// Each is a raw connection that sends headers and a first chunk, then
 	// waits.
 	var conns []net.Conn
@@ -147,6 +147,9 @@ func TestIngest_RefusesBodiesPastTheInFlightBudget(t *testing.T) {
 	want := "Server busy: too many request bodies in flight, retry shortly"
 	if a.status != http.StatusServiceUnavailable || a.body != want {
 		t.Fatalf("with the budget spent: got %d %q, want 503 %q", a.status, a.body, want)
+	}
+	if got := a.header.Get("Retry-After"); got != "5" {
+		t.Errorf("Retry-After with the budget spent: got %q, want %q", got, "5")
 	}
 	if r := hb.rejection(t, a.header.Get("X-Request-Id")); r.Cause != connectors.CauseOverloaded {
 		t.Errorf("recorded cause: got %s, want overloaded", r.Cause)

@@ -19,9 +19,8 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/sync/semaphore"
-
 	connectors "github.com/ipai-ai/ipai-connectors"
+	"github.com/ipai-ai/ipai-connectors/bodybudget"
 	"github.com/ipai-ai/ipai-connectors/failurelimit"
 )
 
@@ -62,9 +61,14 @@ type Config struct {
 	Token connectors.Secret
 	// MaxBodyBytes bounds a request body; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
-	// MaxInFlightBytes bounds the request bodies held at once, across all
-	// requests; a body that would pass it is answered 503. 0 means
-	// DefaultMaxInFlightBytes, or four bodies of MaxBodyBytes if larger.
+	// Budget bounds the request bodies held at once, across all requests;
+	// a body that would pass it is answered 503. Share one with the hub's
+	// other endpoints, so that the bound holds for the process. nil: a
+	// budget of MaxInFlightBytes for this Handler alone.
+	Budget *bodybudget.Budget
+	// MaxInFlightBytes sizes the Handler's own budget when Budget is nil.
+	// 0 means DefaultMaxInFlightBytes, or four bodies of MaxBodyBytes if
+	// larger; it is raised to what one body of MaxBodyBytes needs.
 	MaxInFlightBytes int64
 	// Failures slows down addresses that keep sending wrong tokens: share
 	// one with the hub's other endpoints. nil: a Limiter of its own.
@@ -80,7 +84,7 @@ type Handler struct {
 	tokens   TokenStore // nil: the instance token only
 	token    connectors.Secret
 	maxBody  int64
-	inflight *semaphore.Weighted // bytes of request bodies held now
+	budget   *bodybudget.Budget // bytes of request bodies held now
 	failures *failurelimit.Limiter
 	logger   *slog.Logger
 
@@ -107,12 +111,10 @@ func New(store Store, cfg Config) *Handler {
 	if h.maxBody <= 0 {
 		h.maxBody = DefaultMaxBodyBytes
 	}
-	budget := cfg.MaxInFlightBytes
-	if budget <= 0 {
-		budget = max(DefaultMaxInFlightBytes, 4*h.maxBody)
+	h.budget = cfg.Budget
+	if h.budget == nil {
+		h.budget = ownBudget(cfg.MaxInFlightBytes, h.maxBody)
 	}
-	// One chunk past the limit is read to learn that a body is too large.
-	h.inflight = semaphore.NewWeighted(max(budget, h.maxBody+2*readChunk))
 	if h.logger == nil {
 		h.logger = slog.New(slog.DiscardHandler)
 	}
@@ -120,6 +122,14 @@ func New(store Store, cfg Config) *Handler {
 		h.logger.Warn("no instance token is set: every event will be refused")
 	}
 	return h
+}
+
+// ownBudget returns a budget of size bytes for bodies of up to maxBody.
+func ownBudget(size, maxBody int64) *bodybudget.Budget {
+	if size <= 0 {
+		size = max(DefaultMaxInFlightBytes, 4*maxBody)
+	}
+	return bodybudget.New(max(size, bodybudget.MinSize(maxBody)))
 }
 
 // Register mounts the routes on mux: POST EventPath, and GET (so HEAD)

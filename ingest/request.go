@@ -5,12 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	connectors "github.com/ipai-ai/ipai-connectors"
+	"github.com/ipai-ai/ipai-connectors/bodybudget"
 )
 
 // envelope is the part of a JSON-RPC body that ingest reads. Params are
@@ -28,6 +29,8 @@ type malformed struct {
 	text   string
 	cause  connectors.Cause
 	detail string
+	// retryAfter, when set, is sent as Retry-After in whole seconds.
+	retryAfter int
 }
 
 // utf8BOM is tolerated before the JSON: some Windows tools write one.
@@ -68,58 +71,33 @@ func jsonContentType(header string) (string, bool) {
 	return mediaType, ok
 }
 
-// readChunk is how much of a body is read, and charged to the in-flight
-// budget, at a time.
-const readChunk = 64 << 10
-
 // readBody reads the whole body, refusing one over the limit: at once when
 // Content-Length says so, and as soon as the limit is passed otherwise.
-// Memory grows with the bytes that really arrive, never with what a
-// client announces, and every chunk is charged to the budget of body bytes
-// the hub holds at once, so that many clients sending large bodies slowly,
-// before any token is checked, cannot exhaust memory.
-func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, func(), *malformed) {
-	var held int64
-	release := func() {
-		if held > 0 {
-			h.inflight.Release(held)
-			held = 0
-		}
-	}
-	if r.ContentLength > h.maxBody {
+// The body is charged to the budget of body bytes the hub holds at once,
+// so that many clients sending large bodies slowly, before any token is
+// checked, cannot exhaust memory.
+func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) (
+	[]byte, func(), *malformed) {
+	body, release, err := h.budget.ReadRequest(w, r, h.maxBody)
+	switch {
+	case errors.Is(err, bodybudget.ErrTooLarge):
 		return nil, release, h.tooLarge()
+	case errors.Is(err, bodybudget.ErrOverBudget):
+		return nil, release, overloaded()
+	case err != nil:
+		return nil, release, invalidJSON("body could not be read")
 	}
-
-	var buf bytes.Buffer
-	if r.ContentLength > 0 {
-		buf.Grow(int(min(r.ContentLength, readChunk)))
-	}
-	src := http.MaxBytesReader(w, r.Body, h.maxBody)
-	for {
-		if !h.inflight.TryAcquire(readChunk) {
-			return nil, release, overloaded()
-		}
-		held += readChunk
-		_, err := io.CopyN(&buf, src, readChunk)
-		var tooBig *http.MaxBytesError
-		switch {
-		case errors.Is(err, io.EOF):
-			return buf.Bytes(), release, nil
-		case errors.As(err, &tooBig):
-			return nil, release, h.tooLarge()
-		case err != nil:
-			return nil, release, invalidJSON("body could not be read")
-		}
-	}
+	return body, release, nil
 }
 
 // overloaded refuses a body when the budget of bytes in flight is spent.
 func overloaded() *malformed {
 	return &malformed{
-		status: http.StatusServiceUnavailable,
-		text:   "Server busy: too many request bodies in flight, retry shortly",
-		cause:  connectors.CauseOverloaded,
-		detail: "in-flight body budget spent",
+		status:     http.StatusServiceUnavailable,
+		text:       "Server busy: too many request bodies in flight, retry shortly",
+		cause:      connectors.CauseOverloaded,
+		detail:     "in-flight body budget spent",
+		retryAfter: int(bodybudget.RetryAfter / time.Second),
 	}
 }
 
