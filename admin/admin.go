@@ -53,6 +53,9 @@ type Config struct {
 	Box *connectors.SecretBox
 	// Logger receives failures; nil discards them.
 	Logger *slog.Logger
+	// Now returns the time that sign-in attempts are counted at; nil
+	// means time.Now.
+	Now func() time.Time
 }
 
 // Handler serves the admin interface. It is safe for concurrent use.
@@ -62,6 +65,9 @@ type Handler struct {
 	logger *slog.Logger
 	pages  pages
 	live   *broker
+
+	// Sign-in attempts in this process, by address and by e-mail.
+	byAddr, byEmail *attempts
 
 	mu    sync.Mutex
 	setup string // the one-time setup token, while no user exists
@@ -79,11 +85,16 @@ func New(store connectors.Store, cfg Config) (*Handler, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	p, err := parsePages()
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{store: store, cfg: cfg, logger: cfg.Logger, pages: p}
+	h := &Handler{store: store, cfg: cfg, logger: cfg.Logger, pages: p,
+		byAddr:  newAttempts(loginBurst, loginWindow, maxLoginKeys),
+		byEmail: newAttempts(emailBurst, loginWindow, maxLoginKeys)}
 	h.live = newBroker(store, cfg.PollInterval, cfg.Logger)
 	return h, nil
 }

@@ -15,10 +15,20 @@ import (
 
 // Failed sign-ins from one address are limited to loginBurst within
 // loginWindow. They are counted from the rejections the store keeps, so
-// that the limit holds across restarts and across hub instances.
+// that the limit holds across restarts and across hub instances, and
+// reserved in this process before the password is checked, so that it
+// holds for attempts made in parallel too. Attempts at one e-mail are
+// limited to emailBurst, from any address: a little more than one
+// address may make, so that a user who mistyped from one place can still
+// sign in from another.
 const (
-	loginBurst  = 5
-	loginWindow = 15 * time.Minute
+	loginBurst   = 5
+	emailBurst   = 10
+	loginWindow  = 15 * time.Minute
+	maxLoginKeys = 10000 // addresses, and e-mails, counted at most
+
+	// maxEmailKey bounds the e-mail kept as a key: no address is longer.
+	maxEmailKey = 320
 )
 
 // dummyHash is compared against when the e-mail is unknown, so that an
@@ -58,10 +68,15 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	email := strings.TrimSpace(r.PostFormValue("email"))
 	data := loginData{Email: email, Next: safeNext(r.PostFormValue("next"))}
 
-	limited, err := h.loginLimited(ctx, requestlog.RemoteAddr(ctx))
+	addr, now := requestlog.RemoteAddr(ctx), h.cfg.Now()
+	limited, err := h.loginLimited(ctx, addr, now)
 	if err != nil {
 		h.fail(w, r, nil, err)
 		return
+	}
+	var giveBack func()
+	if !limited {
+		giveBack, limited = h.reserveLogin(addr, email, now)
 	}
 	if limited {
 		h.reject(r, connectors.CauseRateLimited, "too many failed sign-ins")
@@ -72,15 +87,18 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 
 	u, ok, err := h.checkLogin(ctx, email, r.PostFormValue("password"))
 	if err != nil {
+		giveBack() // the store failed, not the password
 		h.fail(w, r, nil, err)
 		return
 	}
 	if !ok {
+		// The reserved attempt stays: it is a failure now.
 		h.reject(r, connectors.CauseFailedLogin, "wrong e-mail or password")
 		data.Error = "Wrong e-mail or password."
 		h.render(w, r, http.StatusUnauthorized, "login", nil, h.preToken(w, r), data)
 		return
 	}
+	giveBack()
 	if err := h.startSession(w, r, u); err != nil {
 		h.fail(w, r, nil, err)
 		return
@@ -106,19 +124,45 @@ func (h *Handler) checkLogin(ctx context.Context, email, password string) (
 	return u, true, nil
 }
 
-func (h *Handler) loginLimited(ctx context.Context, addr string) (bool, error) {
+// loginLimited reports whether the store holds loginBurst failed
+// sign-ins from addr within the window, from any hub instance.
+func (h *Handler) loginLimited(ctx context.Context, addr string,
+	now time.Time) (bool, error) {
 	failed, err := h.store.Rejections(ctx, connectors.RejectionFilter{
 		Cause: connectors.CauseFailedLogin, RemoteAddr: addr,
-		Since: time.Now().Add(-loginWindow), Limit: loginBurst,
+		Since: now.Add(-loginWindow), Limit: loginBurst,
 	})
 	return len(failed) >= loginBurst, err
+}
+
+// reserveLogin counts an attempt at email from addr before its password
+// is checked, and returns the function that gives it back if it turns
+// out not to be a failure; or reports limited, counting nothing, when
+// either has no attempt left in the window.
+func (h *Handler) reserveLogin(addr, email string, now time.Time) (
+	giveBack func(), limited bool) {
+	key := strings.ToLower(email)
+	if len(key) > maxEmailKey {
+		key = key[:maxEmailKey]
+	}
+	if !h.byAddr.reserve(addr, now) {
+		return nil, true
+	}
+	if !h.byEmail.reserve(key, now) {
+		h.byAddr.cancel(addr, now)
+		return nil, true
+	}
+	return func() {
+		h.byAddr.cancel(addr, now)
+		h.byEmail.cancel(key, now)
+	}, false
 }
 
 // reject records a refused sign-in with the hub's rejected requests.
 func (h *Handler) reject(r *http.Request, cause connectors.Cause, detail string) {
 	ctx := r.Context()
 	rej := connectors.Rejection{
-		At: time.Now().UTC(), RemoteAddr: requestlog.RemoteAddr(ctx),
+		At: h.cfg.Now().UTC(), RemoteAddr: requestlog.RemoteAddr(ctx),
 		Path: r.URL.Path, Cause: cause, Detail: detail,
 		RequestID: requestlog.ID(ctx),
 	}
