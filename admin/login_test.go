@@ -198,7 +198,7 @@ func TestSetup_LinkOfAnotherInstanceAfterTheFirstAdminIsNotFound(t *testing.T) {
 		t.Fatalf("SetupPath: got %q, %v", path, err)
 	}
 	b := h.browser()
-	token := b.csrf(path) // the form opened, as a person would
+	token := b.csrf(path)                             // the form opened, as a person would
 	h.user("first@example.com", connectors.RoleAdmin) // the other instance
 	a := b.post(path, url.Values{"csrf": {token},
 		"email": {"late@example.com"}, "password": {password}})

@@ -15,6 +15,7 @@ import (
 	connectors "github.com/ipai-ai/ipai-connectors"
 	"github.com/ipai-ai/ipai-connectors/admin"
 	"github.com/ipai-ai/ipai-connectors/bodybudget"
+	"github.com/ipai-ai/ipai-connectors/failurelimit"
 	"github.com/ipai-ai/ipai-connectors/hooks"
 	"github.com/ipai-ai/ipai-connectors/ingest"
 	"github.com/ipai-ai/ipai-connectors/requestlog"
@@ -152,10 +153,14 @@ func (s *Server) printSetupLink(ctx context.Context) error {
 
 func (s *Server) newHTTPServer() *http.Server {
 	mux := http.NewServeMux()
+	// One failure count for the endpoints that check tokens and
+	// signatures: an address guessing on one is slowed on all.
+	failures := failurelimit.New(failurelimit.Default)
 	ingest.New(s.store, ingest.Config{
 		Token:        s.cfg.Token,
 		MaxBodyBytes: s.cfg.MaxBodyBytes,
 		Budget:       s.budget,
+		Failures:     failures,
 		Logger:       s.logger,
 	}).Register(mux)
 	s.admin.Register(mux)
@@ -164,6 +169,7 @@ func (s *Server) newHTTPServer() *http.Server {
 		Box:          s.box,
 		MaxBodyBytes: s.cfg.MaxBodyBytes,
 		Budget:       s.budget,
+		Failures:     failures,
 		Logger:       s.logger,
 	}).Register(mux)
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	connectors "github.com/ipai-ai/ipai-connectors"
+	"github.com/ipai-ai/ipai-connectors/failurelimit"
 	"github.com/ipai-ai/ipai-connectors/hooks"
 )
 
@@ -143,8 +144,8 @@ func TestHook_RefusalsRecordedWithStatusAndCause(t *testing.T) {
 
 func TestHook_RepeatedFailuresSlowedWith429(t *testing.T) {
 	t.Parallel()
-	h := newHub(t, hooks.Config{Failures: hooks.FailureLimit{Burst: 3,
-		Every: time.Hour}})
+	h := newHub(t, hooks.Config{Failures: failurelimit.New(
+		failurelimit.Limit{Burst: 3, Every: time.Hour})})
 	c := h.connect(connectors.ProviderGitHub, githubSecret)
 	bad := headers("Content-Type", "application/json", "X-GitHub-Event", "x",
 		"X-Hub-Signature-256", "sha256=00")

@@ -199,7 +199,7 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request,
 	addr := clientAddr(r)
 	if no.status != http.StatusServiceUnavailable &&
 		no.cause != connectors.CauseRateLimited {
-		h.limiter.fail(addr, h.now())
+		h.limiter.Fail(addr, h.now())
 	}
 	if no.cause != "" {
 		h.reject(r, addr, source, no)
@@ -215,7 +215,7 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request,
 
 // limited answers 429 to an address that has failed too often lately.
 func (h *Handler) limited(w http.ResponseWriter, r *http.Request) bool {
-	wait, blocked := h.limiter.blocked(clientAddr(r), h.now())
+	wait, blocked := h.limiter.Blocked(clientAddr(r), h.now())
 	if !blocked {
 		return false
 	}

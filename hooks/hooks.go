@@ -24,6 +24,7 @@ import (
 
 	connectors "github.com/ipai-ai/ipai-connectors"
 	"github.com/ipai-ai/ipai-connectors/bodybudget"
+	"github.com/ipai-ai/ipai-connectors/failurelimit"
 )
 
 // The routes. Hook paths take the connection's slug, with or without a
@@ -65,8 +66,9 @@ type Config struct {
 	// Handler alone.
 	Budget *bodybudget.Budget
 	// Failures limits how often one address may fail before it is
-	// answered 429; the zero value means DefaultFailures.
-	Failures FailureLimit
+	// answered 429: share one with the hub's other endpoints. nil: a
+	// Limiter of its own with failurelimit.Default.
+	Failures *failurelimit.Limiter
 	// Now returns the time that signed timestamps are checked against;
 	// nil means time.Now.
 	Now func() time.Time
@@ -84,7 +86,7 @@ type Handler struct {
 	budget  *bodybudget.Budget
 	now     func() time.Time
 	logger  *slog.Logger
-	limiter *failures
+	limiter *failurelimit.Limiter
 
 	mu      sync.Mutex
 	touched map[int64]time.Time // company token id: last-used time written
@@ -100,7 +102,7 @@ func New(store Store, cfg Config) *Handler {
 		budget:  cfg.Budget,
 		now:     cfg.Now,
 		logger:  cfg.Logger,
-		limiter: newFailures(cfg.Failures),
+		limiter: cfg.Failures,
 		touched: make(map[int64]time.Time),
 	}
 	if h.maxBody <= 0 {
@@ -111,6 +113,9 @@ func New(store Store, cfg Config) *Handler {
 	}
 	if h.now == nil {
 		h.now = time.Now
+	}
+	if h.limiter == nil {
+		h.limiter = failurelimit.New(failurelimit.Default)
 	}
 	if h.logger == nil {
 		h.logger = slog.New(slog.DiscardHandler)
