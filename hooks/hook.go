@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	connectors "github.com/ipai-ai/ipai-connectors"
@@ -285,50 +284,16 @@ func clientAddr(r *http.Request) string {
 	return host
 }
 
-// redacted replaces secret values in kept deliveries.
-const redacted = "[redacted]"
-
 // delivery returns the request that carried an accepted event, its
 // credential headers redacted. The body is kept as it came: a signing
 // secret is never in it, and a signature check needs every byte.
 func delivery(r *http.Request, body []byte, secret []string) connectors.Delivery {
-	header := r.Header.Clone()
-	for name, values := range header {
-		if !secretHeader(name, secret) {
-			continue
-		}
-		for i := range values {
-			values[i] = redacted
-		}
-	}
 	return connectors.Delivery{
 		RemoteAddr: clientAddr(r),
 		Method:     r.Method,
 		Path:       r.URL.Path,
-		Header:     header,
+		Header:     connectors.RedactHeader(r.Header, secret...),
 		Body:       body,
 	}
 }
 
-// secretHeader reports whether a header may carry a credential: the
-// standard ones, the connection's own token header, and any whose name
-// says it holds a token, secret, password or API key.
-func secretHeader(name string, secret []string) bool {
-	lower := strings.ToLower(name)
-	switch lower {
-	case "authorization", "proxy-authorization", "cookie", "set-cookie":
-		return true
-	}
-	for _, s := range secret {
-		if strings.EqualFold(name, s) {
-			return true
-		}
-	}
-	for _, word := range []string{"token", "secret", "password", "api-key",
-		"apikey"} {
-		if strings.Contains(lower, word) {
-			return true
-		}
-	}
-	return false
-}

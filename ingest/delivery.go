@@ -5,18 +5,14 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
-	"strings"
 
 	connectors "github.com/ipai-ai/ipai-connectors"
 	"github.com/ipai-ai/ipai-connectors/requestlog"
 )
 
-// redacted replaces secret values in kept deliveries.
-const redacted = "[redacted]"
-
 // redactedLiteral replaces the token's JSON literal in a kept body, so
 // that the body stays valid JSON.
-var redactedLiteral = []byte(`"` + redacted + `"`)
+var redactedLiteral = []byte(`"` + connectors.Redacted + `"`)
 
 // delivery returns the request that carried an accepted event, with its
 // secrets redacted: the token's JSON literal as sent, and the token
@@ -25,13 +21,13 @@ var redactedLiteral = []byte(`"` + redacted + `"`)
 func delivery(r *http.Request, body []byte, token json.RawMessage) connectors.Delivery {
 	body = replaceAll(body, token, redactedLiteral)
 	if plain, ok := jsonString(token); ok && plainToken(plain) {
-		body = replaceAll(body, []byte(plain), []byte(redacted))
+		body = replaceAll(body, []byte(plain), []byte(connectors.Redacted))
 	}
 	return connectors.Delivery{
 		RemoteAddr: clientAddr(r),
 		Method:     r.Method,
 		Path:       r.URL.Path,
-		Header:     redactHeader(r.Header),
+		Header:     connectors.RedactHeader(r.Header),
 		Body:       body,
 	}
 }
@@ -49,51 +45,6 @@ func plainToken(s string) bool {
 		}
 	}
 	return true
-}
-
-// redactHeader returns a copy of header with the values of every header
-// that may carry a credential replaced.
-func redactHeader(header http.Header) http.Header {
-	out := header.Clone()
-	for name, values := range out {
-		if !secretHeader(name) {
-			continue
-		}
-		for i := range values {
-			values[i] = redacted
-		}
-	}
-	return out
-}
-
-// secretHeader reports whether a header may carry a credential: the
-// standard ones, and any whose name says it holds a token, secret,
-// password or API key (X-Gitlab-Token, X-Api-Key, Stripe-Secret...).
-func secretHeader(name string) bool {
-	switch {
-	case strings.EqualFold(name, "Authorization"),
-		strings.EqualFold(name, "Proxy-Authorization"),
-		strings.EqualFold(name, "Cookie"),
-		strings.EqualFold(name, "Set-Cookie"):
-		return true
-	}
-	for _, word := range []string{"token", "secret", "password", "api-key", "apikey"} {
-		if containsFold(name, word) {
-			return true
-		}
-	}
-	return false
-}
-
-// containsFold reports whether s contains the lower-case ASCII word in any
-// case, without the allocation of lowering s.
-func containsFold(s, word string) bool {
-	for i := 0; i+len(word) <= len(s); i++ {
-		if strings.EqualFold(s[i:i+len(word)], word) {
-			return true
-		}
-	}
-	return false
 }
 
 // replaceAll replaces every old in b with repl. When repl is no longer
