@@ -7,6 +7,8 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"net/http"
+	"net/url"
+	"path"
 	"strings"
 	"time"
 
@@ -101,7 +103,10 @@ func (h *Handler) notSignedIn(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "Sign in first.", http.StatusUnauthorized)
 		return
 	}
-	http.Redirect(w, r, Prefix+"/login?next="+r.URL.RequestURI(), http.StatusSeeOther)
+	// Escaped, so that the page's own query (state=failed&source=github)
+	// comes back whole instead of splitting into the login's query.
+	next := url.QueryEscape(r.URL.RequestURI())
+	http.Redirect(w, r, Prefix+"/login?next="+next, http.StatusSeeOther)
 }
 
 // session returns the signed-in user of r, if any.
@@ -243,8 +248,10 @@ func checkPassword(pw string) error {
 // safeNext returns where to go after signing in: a path of the interface,
 // never another site.
 func safeNext(next string) string {
+	p, _, _ := strings.Cut(next, "?")
 	if !strings.HasPrefix(next, Prefix+"/") || strings.HasPrefix(next, "//") ||
-		strings.ContainsAny(next, "\\\r\n") {
+		strings.ContainsAny(next, "\\\r\n\t") ||
+		!strings.HasPrefix(path.Clean(p)+"/", Prefix+"/") {
 		return Prefix + "/"
 	}
 	return next

@@ -116,7 +116,7 @@ func TestLogout_EndsSession(t *testing.T) {
 	}
 	a = b.get("/admin/events")
 	if a.status != http.StatusSeeOther ||
-		a.location != "/admin/login?next=/admin/events" {
+		a.location != "/admin/login?next=%2Fadmin%2Fevents" {
 		t.Errorf("after logout: got %d to %q, want the sign-in page", a.status, a.location)
 	}
 }
@@ -204,4 +204,30 @@ func TestSetup_LinkOfAnotherInstanceAfterTheFirstAdminIsNotFound(t *testing.T) {
 		"email": {"late@example.com"}, "password": {password}})
 	wantStatus(t, a, http.StatusNotFound)
 	wantIn(t, a.body, "This setup link is not valid, or was used already.")
+}
+
+func TestLogin_NextKeepsTheWholeQueryAndStaysInTheAdmin(t *testing.T) {
+	t.Parallel()
+	h := newHub(t)
+	a := h.browser().get("/admin/events?state=failed&source=github")
+	want := "/admin/login?next=%2Fadmin%2Fevents%3Fstate%3Dfailed%26source%3Dgithub"
+	if a.status != http.StatusSeeOther || a.location != want {
+		t.Errorf("signed out: got %d to %q, want 303 to %q", a.status, a.location, want)
+	}
+
+	h.user("ann@example.com", connectors.RoleViewer)
+	for next, want := range map[string]string{
+		"/admin/events?state=failed&source=github": "/admin/events?state=failed&source=github",
+		"/admin/../evil":              "/admin/",
+		"//evil.example":              "/admin/",
+		"/admin/\t/x":                 "/admin/",
+		"https://evil.example/admin/": "/admin/",
+	} {
+		b := h.browser()
+		a := b.submit("/admin/login", "/admin/login", url.Values{
+			"email": {"ann@example.com"}, "password": {password}, "next": {next}})
+		if a.status != http.StatusSeeOther || a.location != want {
+			t.Errorf("next %q: got %d to %q, want 303 to %q", next, a.status, a.location, want)
+		}
+	}
 }
