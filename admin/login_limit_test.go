@@ -187,17 +187,23 @@ func TestLogin_ParallelGuessesAtOneEmailLimited(t *testing.T) {
 	}
 }
 
+// TestLogin_SuccessesDoNotCountAgainstTheAddress signs in twelve times
+// in a row from one address: each success gives its reserved attempt
+// back, so none is refused. (Sign-ins sent all at once are another
+// matter: more than five in flight from one address could all be wrong,
+// and the sixth waits its turn with 429.)
 func TestLogin_SuccessesDoNotCountAgainstTheAddress(t *testing.T) {
 	t.Parallel()
 	clk := &clock{at: time.Now()}
 	h := newClockedHub(t, clk)
 	h.user("ann@example.com", connectors.RoleViewer)
-	var list []attempt
+	got := map[int]int{}
 	for range 12 {
-		list = append(list, h.browser().attemptAs("ann@example.com",
-			password, ""))
+		a := h.browser().attemptAs("ann@example.com", password, "")
+		for status, n := range sendAll(t, []attempt{a}) {
+			got[status] += n
+		}
 	}
-	got := sendAll(t, list)
 	if want := map[int]int{http.StatusSeeOther: 12}; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("12 right sign-ins from one address: got %v, want %v", got, want)
 	}
