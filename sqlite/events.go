@@ -334,6 +334,9 @@ func scanEvent(row scanner) (connectors.Event, error) {
 
 // Events returns the events that match f, newest first.
 func (s *Store) Events(ctx context.Context, f connectors.EventFilter) ([]connectors.Event, error) {
+	if err := s.searchable(ctx, f); err != nil {
+		return nil, err
+	}
 	ids, found, err := s.timeBounds(ctx, f)
 	if err != nil || !found {
 		return nil, err
@@ -404,6 +407,16 @@ func eventOrder(f connectors.EventFilter) string {
 // searchQuery turns what an operator typed into an FTS5 query: every word
 // must appear, each taken as a quoted phrase so that no word is read as
 // query syntax.
+// searchable brings the search index up to date before a search, so
+// that it finds every event stored before it began.
+func (s *Store) searchable(ctx context.Context, f connectors.EventFilter) error {
+	if searchQuery(f.Search) == "" {
+		return nil
+	}
+	_, err := s.indexSearch(ctx)
+	return err
+}
+
 func searchQuery(text string) string {
 	var terms []string
 	for _, w := range strings.Fields(text) {

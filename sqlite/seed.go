@@ -48,6 +48,11 @@ func (s *Store) Seed(ctx context.Context, o SeedOptions) error {
 		if err != nil {
 			return fmt.Errorf("seed events: %w", err)
 		}
+		// Indexed as it goes, so that the first search after seeding
+		// does not index a million events.
+		if _, err := s.indexSearch(ctx); err != nil {
+			return err
+		}
 		done += n
 		if o.Progress != nil {
 			o.Progress(done)

@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -59,6 +60,11 @@ type Store struct {
 
 	events     *groupcommit.Group[*eventRow]
 	rejections *groupcommit.Group[connectors.Rejection]
+
+	// The search indexer runs until stopIndexer is closed, once.
+	stopIndexer chan struct{}
+	indexerDone chan struct{}
+	closeOnce   sync.Once
 }
 
 var _ connectors.Store = (*Store)(nil)
@@ -103,6 +109,13 @@ func (s *Store) open(ctx context.Context) error {
 	s.writer = groupcommit.New(s.write, maxBatch, s.logger)
 	s.events = groupcommit.NewGroup(s.writer, insertEvents)
 	s.rejections = groupcommit.NewGroup(s.writer, insertRejections)
+
+	s.stopIndexer = make(chan struct{})
+	s.indexerDone = make(chan struct{})
+	go func() {
+		defer close(s.indexerDone)
+		s.runSearchIndexer(s.stopIndexer)
+	}()
 	return nil
 }
 
@@ -167,6 +180,10 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close commits what is queued and closes the file.
 func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		close(s.stopIndexer)
+		<-s.indexerDone
+	})
 	s.writer.Close()
 	return errors.Join(s.write.Close(), s.read.Close())
 }

@@ -203,3 +203,34 @@ func TestOpen_PathWithURICharacters(t *testing.T) {
 		t.Errorf("files: got %v, want the store at the name given", names)
 	}
 }
+
+// TestSearch_FindsEventsStoredJustBefore searches right after storing,
+// before the background indexer has run: the search must catch up first.
+func TestSearch_FindsEventsStoredJustBefore(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := openTemp(t)
+	defer s.Close()
+	var want []int64
+	for i := range 3 {
+		id, err := s.CreateEvent(ctx, connectors.NewEvent{
+			CompanyID: 1, Source: "n8n", SourceName: "n8n", EventType: "order.paid",
+			Payload: []byte(`{"customer":"zebulon","n":` + string(rune('0'+i)) + `}`),
+		})
+		if err != nil {
+			t.Fatalf("CreateEvent: %v", err)
+		}
+		want = append([]int64{id}, want...)
+	}
+	got, err := s.Events(ctx, connectors.EventFilter{Search: "zebulon"})
+	if err != nil {
+		t.Fatalf("Events: %v", err)
+	}
+	var ids []int64
+	for _, e := range got {
+		ids = append(ids, e.ID)
+	}
+	if !slices.Equal(ids, want) {
+		t.Errorf("search: got ids %v, want %v", ids, want)
+	}
+}

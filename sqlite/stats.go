@@ -25,6 +25,9 @@ func (s *Store) CountEvents(ctx context.Context, f connectors.EventFilter,
 	if !by.Valid() {
 		return nil, connectors.Errorf(connectors.EINVALID, "cannot group events by %q", by)
 	}
+	if err := s.searchable(ctx, f); err != nil {
+		return nil, err
+	}
 	f.BeforeID = 0
 	var q string
 	var args []any
