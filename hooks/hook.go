@@ -296,4 +296,3 @@ func delivery(r *http.Request, body []byte, secret []string) connectors.Delivery
 		Body:       body,
 	}
 }
-
