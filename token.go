@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -39,6 +40,28 @@ type NewToken struct {
 	Name      string
 	Hash      string
 	Sources   []Source
+}
+
+// Token returns the token nt describes, its name trimmed, created at the
+// time given, or an EINVALID error saying what is wrong. Both store
+// engines create tokens through it.
+func (nt NewToken) Token(createdAt time.Time) (Token, error) {
+	t := Token{
+		CompanyID: nt.CompanyID,
+		Name:      strings.TrimSpace(nt.Name),
+		Hash:      nt.Hash,
+		Sources:   nt.Sources,
+		CreatedAt: createdAt,
+	}
+	for _, src := range t.Sources {
+		if !src.Valid() {
+			return t, Errorf(EINVALID, "unknown source %q", src)
+		}
+	}
+	if len(t.Hash) != 64 {
+		return t, Errorf(EINVALID, "a token hash is 64 hex digits")
+	}
+	return t, nil
 }
 
 // GenerateToken returns a fresh token value and the hash to store. The

@@ -2,6 +2,7 @@ package connectors
 
 import (
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -76,6 +77,27 @@ type NewUser struct {
 	Role         Role
 	CompanyIDs   []int64
 	PasswordHash []byte
+}
+
+// User returns the user nu describes, its e-mail trimmed and in lower
+// case, created at the time given, or an EINVALID error saying what is
+// wrong. Both store engines create users through it.
+func (nu NewUser) User(createdAt time.Time) (User, error) {
+	u := User{
+		Email:      strings.ToLower(strings.TrimSpace(nu.Email)),
+		Role:       nu.Role,
+		CompanyIDs: append([]int64{}, nu.CompanyIDs...),
+		CreatedAt:  createdAt,
+	}
+	switch {
+	case !strings.Contains(u.Email, "@"):
+		return u, Errorf(EINVALID, "%q is not an e-mail address", nu.Email)
+	case !u.Role.Valid():
+		return u, Errorf(EINVALID, "unknown role %q", u.Role)
+	case len(nu.PasswordHash) == 0:
+		return u, Errorf(EINVALID, "a user needs a password")
+	}
+	return u, nil
 }
 
 // Session is a signed-in operator. ID is the hash of the cookie's value,

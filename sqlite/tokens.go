@@ -13,22 +13,11 @@ import (
 
 // CreateToken adds a company token, kept by its hash.
 func (s *Store) CreateToken(ctx context.Context, nt connectors.NewToken) (connectors.Token, error) {
-	t := connectors.Token{
-		CompanyID: nt.CompanyID,
-		Name:      strings.TrimSpace(nt.Name),
-		Hash:      nt.Hash,
-		Sources:   nt.Sources,
-		CreatedAt: now(),
+	t, err := nt.Token(now())
+	if err != nil {
+		return t, err
 	}
-	for _, src := range t.Sources {
-		if !src.Valid() {
-			return t, connectors.Errorf(connectors.EINVALID, "unknown source %q", src)
-		}
-	}
-	if len(t.Hash) != 64 {
-		return t, connectors.Errorf(connectors.EINVALID, "a token hash is 64 hex digits")
-	}
-	err := s.writer.Do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err = s.writer.Do(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		return tx.QueryRowContext(ctx, `
 INSERT INTO tokens (company_id, name, hash, sources, created_at)
 VALUES (?, ?, ?, ?, ?)

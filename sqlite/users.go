@@ -27,7 +27,7 @@ var errNotFirst = connectors.Errorf(connectors.ECONFLICT,
 
 func (s *Store) createUser(ctx context.Context, nu connectors.NewUser,
 	first bool) (connectors.User, error) {
-	u, err := checkNewUser(nu)
+	u, err := nu.User(now())
 	if err != nil {
 		return u, err
 	}
@@ -55,25 +55,6 @@ func (s *Store) createUser(ctx context.Context, nu connectors.NewUser,
 		return u, err
 	case err != nil:
 		return u, fmt.Errorf("create user: %w", err)
-	}
-	return u, nil
-}
-
-func checkNewUser(nu connectors.NewUser) (connectors.User, error) {
-	u := connectors.User{
-		Email:      strings.ToLower(strings.TrimSpace(nu.Email)),
-		Role:       nu.Role,
-		CompanyIDs: append([]int64{}, nu.CompanyIDs...),
-		CreatedAt:  now(),
-	}
-	switch {
-	case !strings.Contains(u.Email, "@"):
-		return u, connectors.Errorf(connectors.EINVALID,
-			"%q is not an e-mail address", nu.Email)
-	case !u.Role.Valid():
-		return u, connectors.Errorf(connectors.EINVALID, "unknown role %q", u.Role)
-	case len(nu.PasswordHash) == 0:
-		return u, connectors.Errorf(connectors.EINVALID, "a user needs a password")
 	}
 	return u, nil
 }
