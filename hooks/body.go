@@ -153,14 +153,14 @@ func isJSON(t string) bool {
 
 const formType = "application/x-www-form-urlencoded"
 
-func unsupportedType(t string) *refusal {
+// unsupportedType refuses a Content-Type, naming the ones accepted.
+func unsupportedType(t, accepted string) *refusal {
 	return &refusal{
-		status: http.StatusUnsupportedMediaType,
-		code:   "unsupported_media_type",
-		message: "unsupported Content-Type: send application/json or " +
-			formType,
-		cause:  connectors.CauseUnsupportedMedia,
-		detail: fmt.Sprintf("content type %q", clip(t, 100)),
+		status:  http.StatusUnsupportedMediaType,
+		code:    "unsupported_media_type",
+		message: "unsupported Content-Type: send " + accepted,
+		cause:   connectors.CauseUnsupportedMedia,
+		detail:  fmt.Sprintf("content type %q", clip(t, 100)),
 	}
 }
 

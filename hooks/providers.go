@@ -122,7 +122,7 @@ func readPayload(contentType string, body []byte) (json.RawMessage,
 		}
 		return json.RawMessage(data), nil, nil
 	case t != formType:
-		return nil, nil, unsupportedType(t)
+		return nil, nil, unsupportedType(t, "application/json or "+formType)
 	}
 
 	form, err := url.ParseQuery(string(data))

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -76,6 +77,13 @@ func unauthorized(cause connectors.Cause, detail string) *refusal {
 		cause:   cause, detail: detail}
 }
 
+// forbidden refuses a valid token used beyond what it may do: 403, not
+// 401, since another token, not the same one again, is the answer.
+func forbidden(message, detail string) *refusal {
+	return &refusal{status: http.StatusForbidden, code: "forbidden",
+		message: message, cause: connectors.CauseWrongToken, detail: detail}
+}
+
 func invalid(message string) *refusal {
 	return &refusal{status: http.StatusBadRequest, code: "invalid",
 		message: message, cause: connectors.CauseInvalidParams,
@@ -112,7 +120,7 @@ func (h *Handler) bearer(r *http.Request) (*connectors.Token, *refusal) {
 // checkJSONType refuses a body that is not declared as JSON.
 func checkJSONType(contentType string) *refusal {
 	if t := mediaType(contentType); !isJSON(t) {
-		return unsupportedType(t)
+		return unsupportedType(t, "application/json")
 	}
 	return nil
 }
@@ -144,8 +152,8 @@ func (h *Handler) restNewEvent(ctx context.Context, tok *connectors.Token,
 	case strings.TrimSpace(call.EventType) == "":
 		return e, invalid("event_type is required")
 	case tok != nil && !tok.Allows(connectors.ParseSource(source)):
-		return e, unauthorized(connectors.CauseWrongToken,
-			"token not allowed for this source")
+		return e, forbidden("this token may not post for source "+
+			strconv.Quote(clip(source, 100)), "token not allowed for this source")
 	}
 	company, no := h.restCompany(ctx, tok, call.CompanyID)
 	if no != nil {
@@ -178,8 +186,8 @@ func (h *Handler) restCompany(ctx context.Context, tok *connectors.Token,
 	case *named <= 0:
 		return 0, invalid("company_id must be a positive integer")
 	case tok != nil && tok.CompanyID != *named:
-		return 0, unauthorized(connectors.CauseWrongToken,
-			"token not allowed for this company")
+		return 0, forbidden("this token may not post for company "+
+			strconv.FormatInt(*named, 10), "token not allowed for this company")
 	}
 	_, err := h.store.Company(ctx, *named)
 	if connectors.ErrorCode(err) == connectors.ENOTFOUND {

@@ -57,7 +57,7 @@ func TestREST_RefusesWithStatusCodeAndCause(t *testing.T) {
 			connectors.CauseWrongToken},
 		{"not JSON type", headers("Authorization", "Bearer "+testToken,
 			"Content-Type", "text/plain"), ok, 415,
-			`{"error":{"code":"unsupported_media_type","message":"unsupported Content-Type: send application/json or application/x-www-form-urlencoded"}}`,
+			`{"error":{"code":"unsupported_media_type","message":"unsupported Content-Type: send application/json"}}`,
 			connectors.CauseUnsupportedMedia},
 		{"too large", bearer(testToken), `{"source":"` + strings.Repeat("n", 300) + `"}`, 413,
 			`{"error":{"code":"too_large","message":"the body is over the limit of 200 bytes"}}`,
@@ -115,13 +115,13 @@ func TestREST_CompanyTokenPostsForItsCompanyOnly(t *testing.T) {
 	if e := h.events()[0]; e.CompanyID != acme.ID {
 		t.Fatalf("company: got %d, want %d", e.CompanyID, acme.ID)
 	}
-	for _, body := range []string{
-		`{"source":"n8n","event_type":"push"}`,
-		`{"source":"github","event_type":"push","company_id":1}`,
+	for body, want := range map[string]string{
+		`{"source":"n8n","event_type":"push"}`: `{"error":{"code":"forbidden",` +
+			`"message":"this token may not post for source \"n8n\""}}` + "\n",
+		`{"source":"github","event_type":"push","company_id":1}`: `{"error":` +
+			`{"code":"forbidden","message":"this token may not post for company 1"}}` + "\n",
 	} {
-		status, _, _ = h.post(hooks.EventsPath, bearer(tok), []byte(body))
-		if status != 401 {
-			t.Errorf("%s: got %d, want 401", body, status)
-		}
+		status, got, _ = h.post(hooks.EventsPath, bearer(tok), []byte(body))
+		wantAnswer(t, status, got, 403, want)
 	}
 }
