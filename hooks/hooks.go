@@ -19,12 +19,12 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 
 	connectors "github.com/ipai-ai/ipai-connectors"
 	"github.com/ipai-ai/ipai-connectors/bodybudget"
 	"github.com/ipai-ai/ipai-connectors/failurelimit"
+	"github.com/ipai-ai/ipai-connectors/tokenuse"
 )
 
 // The routes. Hook paths take the connection's slug, with or without a
@@ -87,9 +87,7 @@ type Handler struct {
 	now     func() time.Time
 	logger  *slog.Logger
 	limiter *failurelimit.Limiter
-
-	mu      sync.Mutex
-	touched map[int64]time.Time // company token id: last-used time written
+	uses    *tokenuse.Recorder
 }
 
 // New returns a Handler that stores events in store.
@@ -103,7 +101,7 @@ func New(store Store, cfg Config) *Handler {
 		now:     cfg.Now,
 		logger:  cfg.Logger,
 		limiter: cfg.Failures,
-		touched: make(map[int64]time.Time),
+		uses:    tokenuse.New(store, cfg.Logger),
 	}
 	if h.maxBody <= 0 {
 		h.maxBody = DefaultMaxBodyBytes

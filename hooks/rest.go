@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	connectors "github.com/ipai-ai/ipai-connectors"
 )
@@ -67,7 +66,7 @@ func (h *Handler) restEvent(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, r, call.Source, h.storeRefusal(r.Context(), e, err))
 		return
 	}
-	h.touch(r.Context(), tok)
+	h.uses.Touch(r.Context(), tok)
 	writeStored(w, id, created)
 }
 
@@ -217,33 +216,4 @@ func (h *Handler) storeRefusal(ctx context.Context, e connectors.NewEvent,
 		return invalid(connectors.ErrorMessage(err))
 	}
 	return h.unavailable(ctx, "store event", err)
-}
-
-// touchEvery is how often a company token's last-used time is written:
-// often enough to read "in use", without one write per event.
-const touchEvery = time.Minute
-
-// touch records that a company token was used, at most once a
-// touchEvery per token. A failure is logged: the event was stored.
-func (h *Handler) touch(ctx context.Context, tok *connectors.Token) {
-	if tok == nil {
-		return
-	}
-	now := time.Now().UTC()
-	h.mu.Lock()
-	last, seen := h.touched[tok.ID]
-	due := !seen || now.Sub(last) >= touchEvery
-	if due {
-		h.touched[tok.ID] = now
-	}
-	h.mu.Unlock()
-	if !due {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
-	defer cancel()
-	if err := h.store.TouchToken(ctx, tok.ID, now); err != nil {
-		h.logger.ErrorContext(ctx, "touch token", "token_id", tok.ID,
-			"error", err.Error())
-	}
 }

@@ -64,37 +64,8 @@ func (h *Handler) event(w http.ResponseWriter, r *http.Request) {
 		h.storeFailed(w, r, env.ID, err)
 		return
 	}
-	h.touch(ctx, c.token)
+	h.uses.Touch(ctx, c.token)
 	writeCall(w, http.StatusOK, env.ID, result{OK: true, EventID: id})
-}
-
-// touchEvery is how often a company token's last-used time is written:
-// often enough to read "in use", without one write per event.
-const touchEvery = time.Minute
-
-// touch records that a company token was used, at most once a touchEvery
-// per token. A failure is logged: the event was stored.
-func (h *Handler) touch(ctx context.Context, tok *connectors.Token) {
-	if tok == nil {
-		return
-	}
-	now := time.Now().UTC()
-	h.mu.Lock()
-	last, seen := h.touched[tok.ID]
-	due := !seen || now.Sub(last) >= touchEvery
-	if due {
-		h.touched[tok.ID] = now
-	}
-	h.mu.Unlock()
-	if !due {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
-	defer cancel()
-	if err := h.tokens.TouchToken(ctx, tok.ID, now); err != nil {
-		h.logger.LogAttrs(ctx, slog.LevelError, "touch token",
-			slog.Int64("token_id", tok.ID), slog.String("error", err.Error()))
-	}
 }
 
 // refuseMalformed answers a request that is not a JSON-RPC call with the

@@ -16,12 +16,12 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 
 	connectors "github.com/ipai-ai/ipai-connectors"
 	"github.com/ipai-ai/ipai-connectors/bodybudget"
 	"github.com/ipai-ai/ipai-connectors/failurelimit"
+	"github.com/ipai-ai/ipai-connectors/tokenuse"
 )
 
 // The routes the Odoo module served, kept at the same paths.
@@ -88,10 +88,7 @@ type Handler struct {
 	failures *failurelimit.Limiter
 	logger   *slog.Logger
 
-	// touched is when each company token's last use was last written,
-	// by token id, so that it is written at most once a touchEvery.
-	mu      sync.Mutex
-	touched map[int64]time.Time
+	uses *tokenuse.Recorder // nil without tokens
 }
 
 // New returns a Handler that stores events in store.
@@ -101,13 +98,15 @@ func New(store Store, cfg Config) *Handler {
 		token:    cfg.Token,
 		maxBody:  cfg.MaxBodyBytes,
 		logger:   cfg.Logger,
-		touched:  make(map[int64]time.Time),
 		failures: cfg.Failures,
 	}
 	if h.failures == nil {
 		h.failures = failurelimit.New(failurelimit.Default)
 	}
 	h.tokens, _ = store.(TokenStore)
+	if h.tokens != nil {
+		h.uses = tokenuse.New(h.tokens, cfg.Logger)
+	}
 	if h.maxBody <= 0 {
 		h.maxBody = DefaultMaxBodyBytes
 	}
