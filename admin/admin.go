@@ -44,6 +44,10 @@ type Config struct {
 	// PollInterval is how often live updates look for changes; 0 means
 	// one second.
 	PollInterval time.Duration
+	// Heartbeat is how often a quiet live stream is sent a comment, and
+	// its session checked again; 0 means 25 seconds, which keeps
+	// proxies from closing it.
+	Heartbeat time.Duration
 	// BcryptCost is the cost of new password hashes; 0 means the
 	// bcrypt default.
 	BcryptCost int

@@ -49,8 +49,9 @@ func newHubWithBox(t *testing.T, box *connectors.SecretBox) *hub {
 	}
 	h, err := admin.New(store, admin.Config{
 		BcryptCost: bcrypt.MinCost, PollInterval: 50 * time.Millisecond,
-		Box:    box,
-		Logger: slog.New(slog.NewTextHandler(t.Output(), nil))})
+		Heartbeat: 100 * time.Millisecond,
+		Box:       box,
+		Logger:    slog.New(slog.NewTextHandler(t.Output(), nil))})
 	if err != nil {
 		t.Fatalf("admin.New: %v", err)
 	}

@@ -111,8 +111,8 @@ func (b *broker) publish(c, last connectors.Change, first bool) bool {
 	return true
 }
 
-// heartbeat keeps proxies from closing a quiet stream.
-const heartbeat = 25 * time.Second
+// defaultHeartbeat keeps proxies from closing a quiet stream.
+const defaultHeartbeat = 25 * time.Second
 
 // liveStream serves Server-Sent Events: one "change" event each time
 // events change. The page then fetches itself again.
@@ -138,7 +138,11 @@ func (h *Handler) liveStream(w http.ResponseWriter, r *http.Request, _ *request)
 	if err := rc.Flush(); err != nil {
 		return
 	}
-	beat := time.NewTicker(heartbeat)
+	every := h.cfg.Heartbeat
+	if every <= 0 {
+		every = defaultHeartbeat
+	}
+	beat := time.NewTicker(every)
 	defer beat.Stop()
 	for {
 		select {
@@ -147,6 +151,11 @@ func (h *Handler) liveStream(w http.ResponseWriter, r *http.Request, _ *request)
 		case <-h.live.done:
 			return
 		case <-beat.C:
+			// A user signed out, disabled or expired since the stream
+			// opened hears no more.
+			if _, ok := h.session(r); !ok {
+				return
+			}
 			fmt.Fprint(w, ": beat\n\n")
 		case c := <-ch:
 			writeChange(w, c)

@@ -3,6 +3,7 @@ package admin_test
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -216,5 +217,31 @@ func TestLive_StreamsAChangeAfterAnEvent(t *testing.T) {
 		case <-deadline:
 			t.Fatalf("no change reported within 10s of %d new events", len(made))
 		}
+	}
+}
+
+func TestLive_StreamEndsOnceTheUserSignsOut(t *testing.T) {
+	t.Parallel()
+	h := newHub(t)
+	b := h.signedIn("ann@example.com", connectors.RoleViewer, 1)
+	req, _ := http.NewRequest("GET", h.srv.URL+"/admin/live", nil)
+	resp, err := b.c.Do(req)
+	if err != nil {
+		t.Fatalf("live: %v", err)
+	}
+	defer resp.Body.Close()
+	ended := make(chan struct{})
+	go func() {
+		io.Copy(io.Discard, resp.Body)
+		close(ended)
+	}()
+
+	if a := b.submit("/admin/", "/admin/logout", nil); a.status != http.StatusSeeOther {
+		t.Fatalf("logout: got %d, want 303", a.status)
+	}
+	select {
+	case <-ended:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the live stream went on for 5s after sign-out, want it ended at the next heartbeat")
 	}
 }
