@@ -121,6 +121,10 @@ type RejectionStore interface {
 	// then by cause. It reads every row f selects, so callers bound f in
 	// time.
 	RejectionCounts(ctx context.Context, f RejectionFilter) ([]Count, error)
+	// DeleteRejectionsBefore removes the rejections recorded before t, a
+	// bounded batch per transaction so that ingest never waits long, and
+	// returns how many it removed.
+	DeleteRejectionsBefore(ctx context.Context, t time.Time) (int64, error)
 }
 
 // CompanyStore keeps companies.

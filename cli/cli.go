@@ -105,6 +105,7 @@ func commands() []command {
 		{"events list", "list events, newest first", runEventsList},
 		{"events show", "show one event and its history", runEventsShow},
 		{"rejected list", "list rejected requests, newest first", runRejectedList},
+		{"rejected prune", "remove rejected requests recorded before a time", runRejectedPrune},
 		{"company create", "add a company", runCompanyCreate},
 		{"company list", "list companies", runCompanyList},
 		{"send", "post one event as n8n would", runSend},

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	connectors "github.com/ipai-ai/ipai-connectors"
 	"github.com/ipai-ai/ipai-connectors/requestlog"
@@ -18,16 +19,19 @@ import (
 // Config is the resolved configuration of one command. Only the settings
 // the command declares are filled; the others keep their zero values.
 type Config struct {
-	Token          connectors.Secret
-	Addr           string
-	DB             string
-	DBPoolSize     int
-	MaxBodyBytes   int64
-	TrustedProxies []netip.Prefix
-	SecureCookies  bool
-	LogFormat      string
-	LogLevel       slog.Level
-	SecretKey      connectors.Secret
+	Token        connectors.Secret
+	Addr         string
+	DB           string
+	DBPoolSize   int
+	MaxBodyBytes int64
+	// RejectionRetention is how long rejected requests are kept; 0: for
+	// ever.
+	RejectionRetention time.Duration
+	TrustedProxies     []netip.Prefix
+	SecureCookies      bool
+	LogFormat          string
+	LogLevel           slog.Level
+	SecretKey          connectors.Secret
 }
 
 // setting is one row of the configuration table: a flag, the environment
@@ -83,6 +87,13 @@ var settings = []setting{
 		apply: applyMaxBodyBytes,
 	},
 	{
+		flag: "rejection-retention", env: "IPAI_CONNECTORS_REJECTION_RETENTION",
+		def: "720h",
+		help: "how long rejected requests are kept, as a duration such as " +
+			"720h (30 days); 0 keeps them for ever",
+		apply: applyRejectionRetention,
+	},
+	{
 		flag: "trusted-proxies", env: "IPAI_CONNECTORS_TRUSTED_PROXIES",
 		help: "comma-separated proxy addresses or CIDRs whose " +
 			"X-Forwarded-For is believed; empty: none",
@@ -121,6 +132,15 @@ func applyDBPoolSize(c *Config, v string) error {
 		return fmt.Errorf("%q is not a positive whole number of connections", v)
 	}
 	c.DBPoolSize = n
+	return nil
+}
+
+func applyRejectionRetention(c *Config, v string) error {
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return fmt.Errorf("%q is not a duration such as 720h, or 0", v)
+	}
+	c.RejectionRetention = d
 	return nil
 }
 

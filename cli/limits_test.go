@@ -5,6 +5,10 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
+
+	connectors "github.com/ipai-ai/ipai-connectors"
+	"github.com/ipai-ai/ipai-connectors/sqlite"
 )
 
 func TestNewServer_RefusesShortTokens(t *testing.T) {
@@ -61,4 +65,29 @@ func TestStoreCommands_RefuseAMissingStore(t *testing.T) {
 	if out = runCLI(t, nil, "events", "list", "--db", db); out.code != ExitOK {
 		t.Errorf("events list after migrate: got %d %s, want 0", out.code, out.stderr)
 	}
+}
+
+func TestUpkeep_RemovesRejectionsPastTheirRetention(t *testing.T) {
+	t.Parallel()
+	db := testDB(t)
+	old := time.Now().Add(-48 * time.Hour)
+	inStore(t, db, func(store *sqlite.Store) {
+		for _, at := range []time.Time{old, time.Now()} {
+			err := store.RecordRejection(t.Context(), connectors.Rejection{
+				At: at, RemoteAddr: "203.0.113.7", Path: "/x",
+				Cause: connectors.CauseWrongToken})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		runUpkeep(t.Context(), store, 24*time.Hour, slog.New(slog.DiscardHandler))
+		left, err := store.Rejections(t.Context(), connectors.RejectionFilter{})
+		if err != nil || len(left) != 1 || left[0].At.Before(old.Add(time.Hour)) {
+			t.Errorf("after upkeep: got %+v, %v; want only the recent one", left, err)
+		}
+		runUpkeep(t.Context(), store, 0, slog.New(slog.DiscardHandler))
+		if left, _ := store.Rejections(t.Context(), connectors.RejectionFilter{}); len(left) != 1 {
+			t.Errorf("retention 0: got %d left, want 1 kept", len(left))
+		}
+	})
 }

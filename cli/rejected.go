@@ -115,3 +115,35 @@ func writeRejectionsTable(w io.Writer, rejections []connectors.Rejection) error 
 	}
 	return tw.Flush()
 }
+
+func runRejectedPrune(ctx context.Context, env Env, args []string) error {
+	cl := newCommandLine("rejected prune", "",
+		"Remove the rejected requests recorded before a time (serve does it "+
+			"daily, after IPAI_CONNECTORS_REJECTION_RETENTION)", storeSettings...)
+	before := cl.fs.String("before", "", "remove those recorded before this `time`: "+sinceForms)
+
+	cfg, pos, err := cl.parse(env, args)
+	if err != nil {
+		return err
+	}
+	if err := cl.wantArgs(pos, 0); err != nil {
+		return err
+	}
+	if *before == "" {
+		return cl.usageErr("--before is required")
+	}
+	t, err := parseSince(*before, time.Now())
+	if err != nil {
+		return cl.usageErr("--before: %s", err)
+	}
+
+	return withStore(ctx, env, cfg, func(store hubStore) error {
+		n, err := store.DeleteRejectionsBefore(ctx, t)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(env.Stdout, "removed %d rejected requests recorded before %s\n",
+			n, t.UTC().Format(time.RFC3339))
+		return err
+	})
+}

@@ -179,3 +179,28 @@ func TestRejectedList_BadFilterIsUsageError(t *testing.T) {
 		}
 	}
 }
+
+func TestRejectedPrune_RemovesThoseBefore(t *testing.T) {
+	t.Parallel()
+	db := testDB(t)
+	seedRejections(t, db) // at 05:06:07 and 05:07:07 on 2025-03-04
+
+	out := runCLI(t, nil, "rejected", "prune", "--db", db, "--before", "2025-03-04T05:07:00Z")
+	wantOK(t, out)
+	if want := "removed 1 rejected requests recorded before 2025-03-04T05:07:00Z\n"; out.stdout != want {
+		t.Errorf("stdout: got %q, want %q", out.stdout, want)
+	}
+	out = runCLI(t, nil, "rejected", "list", "--db", db, "--json")
+	var rows []rejectionJSON
+	decodeJSON(t, out.stdout, &rows)
+	if len(rows) != 1 || rows[0].RequestID != "aaaa000000000002" {
+		t.Errorf("left: got %+v, want the later one only", rows)
+	}
+
+	out = runCLI(t, nil, "rejected", "prune", "--db", db)
+	want := "ipai-connectors: --before is required\n" +
+		"Run 'ipai-connectors rejected prune --help' for usage.\n"
+	if out.code != ExitUsage || out.stderr != want {
+		t.Errorf("without --before: got %d %q, want 2 %q", out.code, out.stderr, want)
+	}
+}

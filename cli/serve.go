@@ -47,7 +47,8 @@ var errNoToken = errors.New("no instance token: set IPAI_CONNECTORS_TOKEN, " +
 // serveSettings are the settings of serve: all of them.
 var serveSettings = []string{
 	"token", "secret-key", "addr", "db", "db-pool-size", "max-body-bytes",
-	"trusted-proxies", "secure-cookies", "log-format", "log-level",
+	"rejection-retention", "trusted-proxies", "secure-cookies",
+	"log-format", "log-level",
 }
 
 // Server is the running hub: the store, and the HTTP server in front of
@@ -128,7 +129,7 @@ func (s *Server) Start(ctx context.Context) error {
 	s.listener = ln
 	s.http = s.newHTTPServer()
 
-	s.upkeep = startUpkeep(s.store, s.logger)
+	s.upkeep = startUpkeep(s.store, s.cfg.RejectionRetention, s.logger)
 	s.logger.Info("listening", "addr", s.Addr(), "db", redactDB(s.cfg.DB))
 	go func() { s.served <- s.http.Serve(ln) }()
 	return s.printSetupLink(ctx)
@@ -273,9 +274,10 @@ type partitioner interface {
 	EnsurePartitions(ctx context.Context, at time.Time) error
 }
 
-// upkeepInterval is how often serve makes the coming months' partitions.
-// The store makes them when it opens too, and months ahead, so a missed
-// day costs nothing.
+// upkeepInterval is how often serve runs the store's maintenance: making
+// the coming months' partitions (PostgreSQL), and removing rejections
+// past their retention. The store makes partitions months ahead when it
+// opens too, so a missed day costs nothing.
 const upkeepInterval = 24 * time.Hour
 
 // upkeep runs a store's periodic maintenance in the background.
@@ -284,13 +286,9 @@ type upkeep struct {
 	done   chan struct{}
 }
 
-// startUpkeep starts the maintenance that store needs, if any, and
-// returns nil when it needs none.
-func startUpkeep(store hubStore, logger *slog.Logger) *upkeep {
-	p, ok := store.(partitioner)
-	if !ok {
-		return nil
-	}
+// startUpkeep starts the store's maintenance: once now, then every
+// upkeepInterval. A retention of 0 keeps rejections for ever.
+func startUpkeep(store hubStore, retention time.Duration, logger *slog.Logger) *upkeep {
 	ctx, cancel := context.WithCancel(context.Background())
 	u := &upkeep{cancel: cancel, done: make(chan struct{})}
 	go func() {
@@ -298,17 +296,35 @@ func startUpkeep(store hubStore, logger *slog.Logger) *upkeep {
 		tick := time.NewTicker(upkeepInterval)
 		defer tick.Stop()
 		for {
+			runUpkeep(ctx, store, retention, logger)
 			select {
 			case <-ctx.Done():
 				return
 			case <-tick.C:
 			}
-			if err := p.EnsurePartitions(ctx, time.Now()); err != nil {
-				logger.Error("partition upkeep failed", "error", err)
-			}
 		}
 	}()
 	return u
+}
+
+func runUpkeep(ctx context.Context, store hubStore, retention time.Duration,
+	logger *slog.Logger) {
+	if p, ok := store.(partitioner); ok {
+		if err := p.EnsurePartitions(ctx, time.Now()); err != nil {
+			logger.Error("partition upkeep failed", "error", err)
+		}
+	}
+	if retention <= 0 {
+		return
+	}
+	n, err := store.DeleteRejectionsBefore(ctx, time.Now().Add(-retention))
+	if err != nil {
+		logger.Error("removing old rejections failed", "error", err)
+		return
+	}
+	if n > 0 {
+		logger.Info("removed old rejections", "count", n, "retention", retention.String())
+	}
 }
 
 // stop ends the maintenance and waits for it; a nil upkeep is a no-op.

@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"time"
 
 	connectors "github.com/ipai-ai/ipai-connectors"
 )
@@ -119,4 +121,33 @@ func rejectionWhere(f connectors.RejectionFilter) where {
 		w.add("at < %s", f.Until.UTC())
 	}
 	return w
+}
+
+// pruneBatch is how many rows one delete removes: short transactions.
+const pruneBatch = 5000
+
+// DeleteRejectionsBefore removes the rejections recorded before t.
+func (s *Store) DeleteRejectionsBefore(ctx context.Context, t time.Time) (int64, error) {
+	var total int64
+	for {
+		res, err := s.pool.ExecContext(ctx, `
+DELETE FROM rejections
+WHERE id IN (
+    SELECT id
+    FROM rejections
+    WHERE at < $1
+    LIMIT $2
+)`, t, pruneBatch)
+		if err != nil {
+			return total, fmt.Errorf("delete rejections: %w", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, fmt.Errorf("delete rejections: %w", err)
+		}
+		total += n
+		if n < pruneBatch {
+			return total, nil
+		}
+	}
 }

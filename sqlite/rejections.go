@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 
 	connectors "github.com/ipai-ai/ipai-connectors"
 )
@@ -142,4 +143,37 @@ func whereClause(conds []string) string {
 		return ""
 	}
 	return "\nWHERE " + strings.Join(conds, "\n  AND ")
+}
+
+// pruneBatch is how many rows one delete removes: a bounded write lock.
+const pruneBatch = 5000
+
+// DeleteRejectionsBefore removes the rejections recorded before t.
+func (s *Store) DeleteRejectionsBefore(ctx context.Context, t time.Time) (int64, error) {
+	var total int64
+	for {
+		var n int64
+		err := s.writer.Do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+			res, err := tx.ExecContext(ctx, `
+DELETE FROM rejections
+WHERE id IN (
+    SELECT id
+    FROM rejections
+    WHERE at < ?
+    LIMIT ?
+)`, formatTime(t), pruneBatch)
+			if err != nil {
+				return err
+			}
+			n, err = res.RowsAffected()
+			return err
+		})
+		if err != nil {
+			return total, fmt.Errorf("delete rejections: %w", err)
+		}
+		total += n
+		if n < pruneBatch {
+			return total, nil
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -101,5 +102,36 @@ func testPingAfterClose(t *testing.T, s connectors.Store) {
 	_, err := s.CreateEvent(ctx(t), newEvent(""))
 	if err == nil {
 		t.Fatal("CreateEvent after Close: got nil, want an error")
+	}
+}
+
+func testDeleteRejectionsBefore(t *testing.T, s connectors.Store) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	for i := range 5 {
+		r := connectors.Rejection{
+			At: at.Add(time.Duration(i) * time.Hour), RemoteAddr: "203.0.113.7",
+			Path: "/x", Cause: connectors.CauseWrongToken, RequestID: fmt.Sprint(i),
+		}
+		if err := s.RecordRejection(ctx(t), r); err != nil {
+			t.Fatalf("RecordRejection: %v", err)
+		}
+	}
+	n, err := s.DeleteRejectionsBefore(ctx(t), at.Add(3*time.Hour))
+	if err != nil || n != 3 {
+		t.Fatalf("DeleteRejectionsBefore: got %d, %v; want 3 removed", n, err)
+	}
+	left, err := s.Rejections(ctx(t), connectors.RejectionFilter{})
+	if err != nil {
+		t.Fatalf("Rejections: %v", err)
+	}
+	var ids []string
+	for _, r := range left {
+		ids = append(ids, r.RequestID)
+	}
+	if fmt.Sprint(ids) != "[4 3]" {
+		t.Errorf("left: got request ids %v, want [4 3]", ids)
+	}
+	if n, err := s.DeleteRejectionsBefore(ctx(t), at); err != nil || n != 0 {
+		t.Errorf("nothing older: got %d, %v; want 0", n, err)
 	}
 }

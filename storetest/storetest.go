@@ -38,6 +38,7 @@ func Run(t *testing.T, open Opener) {
 		{"MoveEvent_NotFound", testMoveNotFound},
 		{"MoveEvent_FieldsFollowState", testMoveFieldsFollowState},
 		{"Rejections_RecordAndFilter", testRejections},
+		{"Rejections_DeleteBefore", testDeleteRejectionsBefore},
 		{"Companies_CreateListGet", testCompanies},
 		{"Ping_FailsAfterClose", testPingAfterClose},
 		{"Users_CreateGetList", testUsers},
