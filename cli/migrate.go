@@ -3,6 +3,9 @@ package cli
 import (
 	"context"
 	"fmt"
+
+	"github.com/ipai-ai/ipai-connectors/postgres"
+	"github.com/ipai-ai/ipai-connectors/sqlite"
 )
 
 // migrationJSON is the answer of migrate --json.
@@ -25,8 +28,13 @@ func runMigrate(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 
+	// The version before is read first: opening the store migrates it.
+	from, err := schemaVersion(ctx, cfg.DB)
+	if err != nil {
+		return err
+	}
 	return withNewStore(ctx, env, cfg, func(store hubStore) error {
-		from, to, err := store.Migrate(ctx)
+		_, to, err := store.Migrate(ctx)
 		if err != nil {
 			return fmt.Errorf("migrate: %w", err)
 		}
@@ -40,4 +48,19 @@ func runMigrate(ctx context.Context, env Env, args []string) error {
 		_, err = fmt.Fprintf(env.Stdout, "schema migrated from version %d to %d\n", from, to)
 		return err
 	})
+}
+
+// schemaVersion reads the store's schema version without migrating it.
+func schemaVersion(ctx context.Context, db string) (int64, error) {
+	var v int64
+	var err error
+	if isPostgresURL(db) {
+		v, err = postgres.SchemaVersion(ctx, db)
+	} else {
+		v, err = sqlite.SchemaVersion(ctx, db)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read the schema version of %s: %w", redactDB(db), err)
+	}
+	return v, nil
 }

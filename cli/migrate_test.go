@@ -2,25 +2,31 @@ package cli
 
 import (
 	"fmt"
+	"path/filepath"
 	"testing"
+
+	"github.com/ipai-ai/ipai-connectors/sqlite"
 )
 
 func TestMigrate_ReportsVersions(t *testing.T) {
 	t.Parallel()
-	db := testDB(t)
+	db := filepath.Join(t.TempDir(), "new.db")
 	out := runCLI(t, nil, "migrate", "--db", db, "--json")
 	wantOK(t, out)
 	var got migrationJSON
 	decodeJSON(t, out.stdout, &got)
-	// Opening the store brings the schema up to date, so migrate finds
-	// it current; from and to are the same version, at least the first.
-	if got.From != got.To || got.To < 1 {
-		t.Errorf("migrate --json: got %s, want from = to >= 1", out.stdout)
+	latest, err := sqlite.SchemaVersion(t.Context(), db)
+	if err != nil {
+		t.Fatalf("SchemaVersion: %v", err)
+	}
+	if got.From != 0 || got.To != latest || latest < 12 {
+		t.Errorf("migrate --json on a new file: got %s, want from 0 to %d (at least 12)",
+			out.stdout, latest)
 	}
 
 	out = runCLI(t, nil, "migrate", "--db", db)
 	wantOK(t, out)
-	if want := fmt.Sprintf("schema is up to date at version %d\n", got.To); out.stdout != want {
-		t.Errorf("migrate: got %q, want %q", out.stdout, want)
+	if want := fmt.Sprintf("schema is up to date at version %d\n", latest); out.stdout != want {
+		t.Errorf("migrate again: got %q, want %q", out.stdout, want)
 	}
 }

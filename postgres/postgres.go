@@ -267,3 +267,39 @@ func utc(t sql.NullTime) time.Time {
 	}
 	return t.Time.UTC()
 }
+
+// SchemaVersion returns the schema version of the database at url
+// without changing it: 0 for a schema never migrated.
+func SchemaVersion(ctx context.Context, url string) (int64, error) {
+	cfg, err := pgx.ParseConfig(lowerScheme(url))
+	if err != nil {
+		return 0, fmt.Errorf("parse database url: %w", err)
+	}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = connectTimeout
+	}
+	db := stdlib.OpenDB(*cfg)
+	defer db.Close()
+	var exists bool
+	err = db.QueryRowContext(ctx,
+		`SELECT to_regclass('goose_db_version') IS NOT NULL`).Scan(&exists)
+	if err != nil {
+		return 0, unavailable(fmt.Errorf("connect: %w", err))
+	}
+	if !exists {
+		return 0, nil
+	}
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return 0, fmt.Errorf("migrations: %w", err)
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db, sub)
+	if err != nil {
+		return 0, fmt.Errorf("migrations: %w", err)
+	}
+	v, err := p.GetDBVersion(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	return v, nil
+}

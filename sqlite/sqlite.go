@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/url"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -229,3 +230,37 @@ func parseTime(s string) (time.Time, error) {
 
 // now returns the current time at the precision the store keeps.
 func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// SchemaVersion returns the schema version of the SQLite file at path
+// without changing it: 0 for a file that does not exist yet or was
+// never migrated.
+func SchemaVersion(ctx context.Context, path string) (int64, error) {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	db, err := sql.Open("sqlite", dsn(path, "_pragma=query_only(1)"))
+	if err != nil {
+		return 0, fmt.Errorf("open %s: %w", path, err)
+	}
+	defer db.Close()
+	var n int
+	err = db.QueryRowContext(ctx, `
+SELECT count(*) FROM sqlite_master
+WHERE type = 'table' AND name = 'goose_db_version'`).Scan(&n)
+	if err != nil || n == 0 {
+		return 0, err
+	}
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return 0, fmt.Errorf("migrations: %w", err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, sub)
+	if err != nil {
+		return 0, fmt.Errorf("migrations: %w", err)
+	}
+	v, err := p.GetDBVersion(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("read schema version of %s: %w", path, err)
+	}
+	return v, nil
+}
