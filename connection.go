@@ -3,6 +3,8 @@ package connectors
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 	"time"
 )
@@ -137,20 +139,18 @@ type ConnectionStore interface {
 // lower-case base32, so that a URL cannot be guessed.
 func GenerateSlug() string { return strings.ToLower(rand.Text()) }
 
-// SecretHint returns what may be shown of a secret after its creation: a
-// known prefix such as "whsec_" and two more characters, or only the
-// first two characters, then an ellipsis. A secret shorter than 16
-// characters shows nothing of itself.
+// SecretHint returns what may be shown of a secret after its creation:
+// its kind prefix such as "whsec_", if any, and a fingerprint, the first
+// eight hex digits of its SHA-256, by which an operator can tell which
+// secret a sender holds. No character of the secret itself is shown.
 func SecretHint(secret Secret) string {
 	s := secret.Reveal()
-	if len(s) < 16 {
-		return "…"
-	}
 	prefix := ""
 	if i := strings.IndexByte(s, '_'); i > 0 && i <= 8 {
-		prefix, s = s[:i+1], s[i+1:]
+		prefix = s[:i+1]
 	}
-	return prefix + s[:2] + "…"
+	sum := sha256.Sum256([]byte(s))
+	return prefix + "… sha256:" + hex.EncodeToString(sum[:4])
 }
 
 // Validate refuses a connection that the store schemas would refuse,

@@ -109,7 +109,7 @@ func TestConnections_CreateShowsTheSecretOnceThenOnlyItsHint(t *testing.T) {
 	c := list[0]
 	want := connectors.Connection{ID: c.ID, CompanyID: 1, Name: "octo-org",
 		Provider: connectors.ProviderGitHub, Slug: c.Slug,
-		SecretHint: secret[:2] + "…", MaxBodyBytes: 1 << 20, Enabled: true}
+		SecretHint: connectors.SecretHint(connectors.Secret(secret)), MaxBodyBytes: 1 << 20, Enabled: true}
 	got := c
 	got.SealedSecret, got.CreatedAt = nil, time.Time{}
 	if fmt.Sprintf("%#v", got) != fmt.Sprintf("%#v", want) {
@@ -124,7 +124,7 @@ func TestConnections_CreateShowsTheSecretOnceThenOnlyItsHint(t *testing.T) {
 	wantStatus(t, page, http.StatusOK)
 	wantIn(t, page.body, fmt.Sprintf(`<tr id="connection-%d">`, c.ID),
 		"<td><code>/hooks/"+c.Slug+"</code></td>",
-		"<td><code>"+secret[:2]+"…</code></td>", "<td>1048576</td>",
+		"<td><code>"+connectors.SecretHint(connectors.Secret(secret))+"</code></td>", "<td>1048576</td>",
 		`<span class="badge state-processed">enabled</span>`, "<td>Default</td>")
 	for _, path := range []string{"/admin/connections", "/admin/audit",
 		"/admin/", "/admin/tokens"} {
@@ -151,7 +151,7 @@ func TestConnections_CreateCustomAndGivenSecrets(t *testing.T) {
 	a = b.submit("/admin/connections", "/admin/connections", url.Values{
 		"company": {"1"}, "provider": {"slack"}, "secret": {slack}})
 	wantStatus(t, a, http.StatusCreated)
-	wantIn(t, a.body, "The secret you gave is kept sealed: <code>8f…</code>.")
+	wantIn(t, a.body, "The secret you gave is kept sealed: <code>… sha256:6adbfd17</code>.")
 	wantNotIn(t, a.body, slack, `id="new-secret"`)
 
 	list, _ := h.store.Connections(ctx(t), nil)

@@ -48,7 +48,7 @@ func TestConnection_CreateListRotateDisable(t *testing.T) {
 	box, _ := connectors.NewSecretBox(testSecretKey)
 	got, err := box.Open(c.Slug, c.SealedSecret)
 	if err != nil || got.Reveal() != secret || c.HookPath() != path ||
-		c.SecretHint != secret[:8]+"…" || c.Name != "billing" {
+		c.SecretHint != connectors.SecretHint(connectors.Secret(secret)) || c.Name != "billing" {
 		t.Fatalf("stored: got %+v (%v), want the printed secret and path", c, err)
 	}
 
