@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"compress/zlib"
+	"context"
 	"io"
 	"net/http"
 	"strings"
@@ -35,6 +36,18 @@ func TestHook_BodiesAsTheyCome(t *testing.T) {
 	hdr["Content-Encoding"] = []string{"gzip"}
 	status, body, _ := h.post(c.HookPath(), hdr, gzipped(t, githubIssue))
 	wantAnswer(t, status, body, 201, stored(1, false))
+	// Kept decoded, as verified; the headers say how it came, not how
+	// the wire bytes were framed.
+	d, err := h.store.Delivery(context.Background(), 1)
+	if err != nil {
+		t.Fatalf("Delivery: %v", err)
+	}
+	if string(d.Body) != githubIssue || d.Header.Get("Content-Encoding") != "" ||
+		d.Header.Get("Content-Length") != "" ||
+		d.Header.Get("X-Ipai-Decoded-From") != "gzip" {
+		t.Errorf("kept gzip delivery: body %q, headers %v; want the decoded body, "+
+			"no Content-Encoding or Content-Length, X-Ipai-Decoded-From: gzip", d.Body, d.Header)
+	}
 
 	// deflate (zlib), on the path with a trailing slash.
 	var z bytes.Buffer

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	connectors "github.com/ipai-ai/ipai-connectors"
@@ -285,14 +286,27 @@ func clientAddr(r *http.Request) string {
 }
 
 // delivery returns the request that carried an accepted event, its
-// credential headers redacted. The body is kept as it came: a signing
-// secret is never in it, and a signature check needs every byte.
+// credential headers redacted. The body is kept as it was verified: a
+// signing secret is never in it, and a signature check needs every byte.
+// A compressed body is kept decoded, as it was verified, so the headers
+// that described the bytes on the wire are replaced by one saying how
+// they came.
 func delivery(r *http.Request, body []byte, secret []string) connectors.Delivery {
+	header := connectors.RedactHeader(r.Header, secret...)
+	if enc := header.Get("Content-Encoding"); enc != "" && !strings.EqualFold(enc, "identity") {
+		header.Del("Content-Encoding")
+		header.Del("Content-Length")
+		header.Set(decodedFromHeader, enc)
+	}
 	return connectors.Delivery{
 		RemoteAddr: clientAddr(r),
 		Method:     r.Method,
 		Path:       r.URL.Path,
-		Header:     connectors.RedactHeader(r.Header, secret...),
+		Header:     header,
 		Body:       body,
 	}
 }
+
+// decodedFromHeader, in a kept delivery, names the Content-Encoding its
+// body came in before it was decoded.
+const decodedFromHeader = "X-Ipai-Decoded-From"
