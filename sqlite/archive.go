@@ -219,6 +219,17 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 	case err != nil:
 		return fmt.Errorf("import event %d: %w", e.ID, err)
 	}
+	// An event below the search indexer's progress would never be
+	// indexed by it: index it here.
+	_, err = tx.ExecContext(ctx, `
+INSERT INTO events_fts (rowid, event_type, ref, payload)
+SELECT id, event_type, ref, CAST(payload AS TEXT)
+FROM events
+WHERE id = ?
+  AND id <= (SELECT last_event_id FROM search_progress WHERE id = 1)`, e.ID)
+	if err != nil {
+		return fmt.Errorf("index imported event %d: %w", e.ID, err)
+	}
 	for _, t := range a.History {
 		var from any
 		if t.From != "" {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	connectors "github.com/ipai-ai/ipai-connectors"
 	"github.com/ipai-ai/ipai-connectors/sqlite"
@@ -232,5 +233,51 @@ func TestSearch_FindsEventsStoredJustBefore(t *testing.T) {
 	}
 	if !slices.Equal(ids, want) {
 		t.Errorf("search: got ids %v, want %v", ids, want)
+	}
+}
+
+// TestSearch_FindsAnImportedEventBelowTheIndexersProgress imports an
+// event whose id is below what the search indexer has reached: the
+// indexer will never look at it again, so the import indexes it.
+func TestSearch_FindsAnImportedEventBelowTheIndexersProgress(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "hub.db")
+	s, err := sqlite.Open(ctx, path, nil)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	for range 3 {
+		if _, err := s.CreateEvent(ctx, connectors.NewEvent{CompanyID: 1,
+			Source: "n8n", SourceName: "n8n", EventType: "t"}); err != nil {
+			t.Fatalf("CreateEvent: %v", err)
+		}
+	}
+	// A search brings the indexer's progress to 3; event 2 then goes,
+	// as a removed event would, leaving its id free.
+	if _, err := s.Events(ctx, connectors.EventFilter{Search: "anything"}); err != nil {
+		t.Fatalf("Events: %v", err)
+	}
+	if _, err := rawDB(t, path).ExecContext(ctx, `DELETE FROM events WHERE id = 2`); err != nil {
+		t.Fatalf("delete: %v", err)
+	}
+
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	archived := connectors.ArchivedEvent{Event: connectors.Event{
+		ID: 2, CompanyID: 1, Source: "custom", SourceName: "shop",
+		EventType: "order.paid", State: "received",
+		Payload:    []byte(`{"customer":"quillon"}`),
+		ReceivedAt: at, UpdatedAt: at,
+	}, History: []connectors.Transition{{To: "received", At: at, Actor: "system"}}}
+	n, err := s.ImportEvents(ctx, func(yield func(connectors.ArchivedEvent, error) bool) {
+		yield(archived, nil)
+	})
+	if err != nil || n != 1 {
+		t.Fatalf("ImportEvents: got %d, %v; want 1", n, err)
+	}
+	got, err := s.Events(ctx, connectors.EventFilter{Search: "quillon"})
+	if err != nil || len(got) != 1 || got[0].ID != 2 {
+		t.Errorf("search for the imported event: got %+v, %v; want event 2", got, err)
 	}
 }
