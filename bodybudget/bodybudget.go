@@ -66,6 +66,11 @@ func SizeFor(limit int64) int64 {
 // limit, and the new one, up to the limit and a chunk, are both held.
 func MinSize(limit int64) int64 { return 2*limit + Chunk }
 
+// MaxLimit is the largest body limit b can hold a body of, received and
+// decoded at once (a compressed body holds both): a larger limit on an
+// idle hub would be refused as over budget every time.
+func (b *Budget) MaxLimit() int64 { return (b.size - 2*Chunk) / 3 }
+
 // ReadRequest reads the whole body of r, at most limit bytes, charging b.
 // A Content-Length over the limit is refused before anything is read, and
 // the server is told to close the connection after a body over the limit.

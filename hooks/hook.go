@@ -31,9 +31,12 @@ func (h *Handler) hook(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, r, string(c.Provider), no)
 		return
 	}
-	limit := c.MaxBodyBytes
-	if limit <= 0 {
-		limit = h.maxBody
+	limit := h.maxBody
+	if c.MaxBodyBytes > 0 {
+		// A connection's own limit above the hub's cannot pass what the
+		// budget can hold: a body over it is too large (413), not a
+		// busy hub (503) on every try.
+		limit = min(c.MaxBodyBytes, max(h.maxBody, h.budget.MaxLimit()))
 	}
 	body, release, no := h.readBody(w, r, limit)
 	defer release()
@@ -191,14 +194,15 @@ type errorBody struct {
 	} `json:"error"`
 }
 
-// refuse answers a refusal, records it and counts it against the
-// sender's address. A store failure is not the sender's fault and is not
-// counted.
+// refuse answers a refusal, records it, and counts it against the
+// sender's address when it is a credential failure: a bad signature or
+// token. Other refusals (an unknown or disabled connection, a body too
+// large) are not guessing, and providers send from shared addresses: one
+// tenant's broken connection must not slow another's deliveries.
 func (h *Handler) refuse(w http.ResponseWriter, r *http.Request,
 	source string, no *refusal) {
 	addr := clientAddr(r)
-	if no.status != http.StatusServiceUnavailable &&
-		no.cause != connectors.CauseRateLimited {
+	if credentialFailure(no.cause) {
 		h.limiter.Fail(addr, h.now())
 	}
 	if no.cause != "" {
@@ -293,6 +297,7 @@ func clientAddr(r *http.Request) string {
 // they came.
 func delivery(r *http.Request, body []byte, secret []string) connectors.Delivery {
 	header := connectors.RedactHeader(r.Header, secret...)
+	header.Del(decodedFromHeader) // the hub's to set, not the sender's
 	if enc := header.Get("Content-Encoding"); enc != "" && !strings.EqualFold(enc, "identity") {
 		header.Del("Content-Encoding")
 		header.Del("Content-Length")
@@ -305,6 +310,17 @@ func delivery(r *http.Request, body []byte, secret []string) connectors.Delivery
 		Header:     header,
 		Body:       body,
 	}
+}
+
+// credentialFailure reports whether a refusal's cause is a failed
+// credential, the kind a guesser earns.
+func credentialFailure(cause connectors.Cause) bool {
+	switch cause {
+	case connectors.CauseBadSignature, connectors.CauseStaleTimestamp,
+		connectors.CauseMissingToken, connectors.CauseWrongToken:
+		return true
+	}
+	return false
 }
 
 // decodedFromHeader, in a kept delivery, names the Content-Encoding its
