@@ -41,6 +41,17 @@ func (a *attempts) reserve(key string, now time.Time) bool {
 	return true
 }
 
+// count returns how many attempts key has in the window before now.
+func (a *attempts) count(key string, now time.Time) int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	n := len(a.live(key, now))
+	if n == 0 {
+		delete(a.keys, key)
+	}
+	return n
+}
+
 // cancel gives back an attempt that key reserved at at.
 func (a *attempts) cancel(key string, at time.Time) {
 	a.mu.Lock()

@@ -18,9 +18,10 @@ import (
 // that the limit holds across restarts and across hub instances, and
 // reserved in this process before the password is checked, so that it
 // holds for attempts made in parallel too. Attempts at one e-mail are
-// limited to emailBurst, from any address: a little more than one
-// address may make, so that a user who mistyped from one place can still
-// sign in from another.
+// limited to emailBurst, from any address, against guessing from many
+// addresses; but an address with no failure of its own may still try an
+// e-mail that is limited, so that guessers elsewhere cannot lock its
+// owner out.
 const (
 	loginBurst   = 5
 	emailBurst   = 10
@@ -149,8 +150,13 @@ func (h *Handler) reserveLogin(addr, email string, now time.Time) (
 		return nil, true
 	}
 	if !h.byEmail.reserve(key, now) {
-		h.byAddr.cancel(addr, now)
-		return nil, true
+		if h.byAddr.count(addr, now) > 1 {
+			h.byAddr.cancel(addr, now)
+			return nil, true
+		}
+		// The only attempt from addr is this one: the owner, most
+		// likely, from a clean place. The address limit still holds.
+		return func() { h.byAddr.cancel(addr, now) }, false
 	}
 	return func() {
 		h.byAddr.cancel(addr, now)
