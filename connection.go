@@ -3,8 +3,6 @@ package connectors
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"strings"
 	"time"
 )
@@ -140,17 +138,15 @@ type ConnectionStore interface {
 func GenerateSlug() string { return strings.ToLower(rand.Text()) }
 
 // SecretHint returns what may be shown of a secret after its creation:
-// its kind prefix such as "whsec_", if any, and a fingerprint, the first
-// eight hex digits of its SHA-256, by which an operator can tell which
-// secret a sender holds. No character of the secret itself is shown.
+// its kind prefix such as "whsec_", if any, and an ellipsis. Nothing
+// derived from the secret is shown: a fingerprint of a short secret an
+// operator pasted could be matched against guesses offline.
 func SecretHint(secret Secret) string {
 	s := secret.Reveal()
-	prefix := ""
 	if i := strings.IndexByte(s, '_'); i > 0 && i <= 8 {
-		prefix = s[:i+1]
+		return s[:i+1] + "…"
 	}
-	sum := sha256.Sum256([]byte(s))
-	return prefix + "… sha256:" + hex.EncodeToString(sum[:4])
+	return "…"
 }
 
 // Validate refuses a connection that the store schemas would refuse,
