@@ -404,19 +404,26 @@ func eventOrder(f connectors.EventFilter) string {
 	return "e.id"
 }
 
-// searchQuery turns what an operator typed into an FTS5 query: every word
-// must appear, each taken as a quoted phrase so that no word is read as
-// query syntax.
 // searchable brings the search index up to date before a search, so
-// that it finds every event stored before it began.
+// that it finds every event stored before it began. If that fails (the
+// file cannot be written now), the search goes on over what is indexed,
+// and the failure is logged: a search must not need a writable store.
 func (s *Store) searchable(ctx context.Context, f connectors.EventFilter) error {
 	if searchQuery(f.Search) == "" {
 		return nil
 	}
-	_, err := s.indexSearch(ctx)
-	return err
+	if _, err := s.indexSearch(ctx); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		s.logger.Error("search without the newest events", "error", err.Error())
+	}
+	return nil
 }
 
+// searchQuery turns what an operator typed into an FTS5 query: every word
+// must appear, each taken as a quoted phrase so that no word is read as
+// query syntax.
 func searchQuery(text string) string {
 	var terms []string
 	for _, w := range strings.Fields(text) {

@@ -73,18 +73,24 @@ WHERE id > ?
 // runSearchIndexer indexes new events every searchEvery until stop is
 // closed. A failure is logged and tried again on the next tick.
 func (s *Store) runSearchIndexer(stop <-chan struct{}) {
+	// Closing stop also ends a pass under way, so that Close never
+	// waits for a long catch-up.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		<-stop
+		cancel()
+	}()
 	tick := time.NewTicker(searchEvery)
 	defer tick.Stop()
 	for {
 		select {
-		case <-stop:
+		case <-ctx.Done():
 			return
 		case <-tick.C:
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		if _, err := s.indexSearch(ctx); err != nil {
+		if _, err := s.indexSearch(ctx); err != nil && ctx.Err() == nil {
 			s.logger.Error("index events for search", "error", err.Error())
 		}
-		cancel()
 	}
 }

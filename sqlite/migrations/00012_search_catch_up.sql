@@ -16,6 +16,13 @@ INSERT INTO search_progress (id, last_event_id)
 SELECT 1, coalesce(max(id), 0) FROM events;
 
 -- +goose Down
+-- Index what the indexer had not reached, since the trigger will only
+-- index events stored from now on.
+INSERT INTO events_fts (rowid, event_type, ref, payload)
+SELECT id, event_type, ref, CAST(payload AS TEXT)
+FROM events
+WHERE id > (SELECT last_event_id FROM search_progress WHERE id = 1);
+
 DROP TABLE search_progress;
 
 -- +goose StatementBegin
