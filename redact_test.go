@@ -19,6 +19,7 @@ func TestRedactHeader_HidesCredentialsKeepsSignatures(t *testing.T) {
 		"X-Client-Credential": {"c"},
 		"X-Shop-Pin":          {"1234"},
 		"X-Hub-Signature-256": {"sha256=00"},
+		"X-Auth-Signature":    {"v1=00"},
 		"Idempotency-Key":     {"run-1"},
 		"Content-Type":        {"application/json"},
 	}
@@ -34,6 +35,7 @@ func TestRedactHeader_HidesCredentialsKeepsSignatures(t *testing.T) {
 		"X-Client-Credential": {Redacted},
 		"X-Shop-Pin":          {Redacted},
 		"X-Hub-Signature-256": {"sha256=00"},
+		"X-Auth-Signature":    {"v1=00"},
 		"Idempotency-Key":     {"run-1"},
 		"Content-Type":        {"application/json"},
 	}

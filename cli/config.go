@@ -140,6 +140,11 @@ func applyRejectionRetention(c *Config, v string) error {
 	if err != nil || d < 0 {
 		return fmt.Errorf("%q is not a duration such as 720h, or 0", v)
 	}
+	// Failed sign-ins are counted from the rejections of the last 15
+	// minutes: a shorter retention would forget them.
+	if d != 0 && d < time.Hour {
+		return fmt.Errorf("%s is too short: keep rejections at least 1h, or 0 for ever", d)
+	}
 	c.RejectionRetention = d
 	return nil
 }

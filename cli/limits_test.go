@@ -91,3 +91,24 @@ func TestUpkeep_RemovesRejectionsPastTheirRetention(t *testing.T) {
 		}
 	})
 }
+
+func TestConfig_RejectionRetention(t *testing.T) {
+	t.Parallel()
+	var c Config
+	for v, want := range map[string]string{
+		"720h": "",
+		"0":    "",
+		"1m":   "1m0s is too short: keep rejections at least 1h, or 0 for ever",
+		"-1h":  `"-1h" is not a duration such as 720h, or 0`,
+		"30d":  `"30d" is not a duration such as 720h, or 0`,
+	} {
+		err := applyRejectionRetention(&c, v)
+		got := ""
+		if err != nil {
+			got = err.Error()
+		}
+		if got != want {
+			t.Errorf("%q: got %q, want %q", v, got, want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package hooks_test
 import (
 	"bytes"
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -69,4 +70,14 @@ func TestHook_SendersCannotClaimTheBodyWasDecoded(t *testing.T) {
 	if got := d.Header.Get("X-Ipai-Decoded-From"); got != "" {
 		t.Errorf("kept X-Ipai-Decoded-From: got %q, want none on a plain delivery", got)
 	}
+}
+
+func TestREST_RefusesOverlongFields(t *testing.T) {
+	t.Parallel()
+	h := newHub(t, hooks.Config{})
+	long := strings.Repeat("s", 101)
+	status, got, _ := h.post(hooks.EventsPath, bearer(testToken),
+		[]byte(`{"source":"`+long+`","event_type":"x"}`))
+	wantAnswer(t, status, got, 400, `{"error":{"code":"invalid",`+
+		`"message":"source is longer than 100 characters"}}`+"\n")
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	connectors "github.com/ipai-ai/ipai-connectors"
 )
@@ -150,6 +151,12 @@ func (h *Handler) restNewEvent(ctx context.Context, tok *connectors.Token,
 		return e, invalid("source is required")
 	case strings.TrimSpace(call.EventType) == "":
 		return e, invalid("event_type is required")
+	case utf8.RuneCountInString(source) > 100:
+		return e, invalid("source is longer than 100 characters")
+	case utf8.RuneCountInString(call.EventType) > 255:
+		return e, invalid("event_type is longer than 255 characters")
+	case utf8.RuneCountInString(call.Ref) > 1024:
+		return e, invalid("ref is longer than 1024 characters")
 	case tok != nil && !tok.Allows(connectors.ParseSource(source)):
 		return e, forbidden("this token may not post for source "+
 			strconv.Quote(clip(source, 100)), "token not allowed for this source")
