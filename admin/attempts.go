@@ -14,14 +14,14 @@ import (
 type attempts struct {
 	burst  int
 	window time.Duration
-	max    int // keys remembered at most
+	limit  int // keys remembered at most
 
 	mu   sync.Mutex
 	keys map[string][]time.Time // each key's attempts, oldest first
 }
 
-func newAttempts(burst int, window time.Duration, max int) *attempts {
-	return &attempts{burst: burst, window: window, max: max,
+func newAttempts(burst int, window time.Duration, maxKeys int) *attempts {
+	return &attempts{burst: burst, window: window, limit: maxKeys,
 		keys: make(map[string][]time.Time)}
 }
 
@@ -34,7 +34,7 @@ func (a *attempts) reserve(key string, now time.Time) bool {
 	if len(live) >= a.burst {
 		return false
 	}
-	if len(live) == 0 && len(a.keys) >= a.max {
+	if len(live) == 0 && len(a.keys) >= a.limit {
 		a.makeRoom(now)
 	}
 	a.keys[key] = append(live, now)
@@ -100,7 +100,7 @@ func (a *attempts) makeRoom(now time.Time) {
 		}
 	}
 	for key := range a.keys {
-		if len(a.keys) < a.max {
+		if len(a.keys) < a.limit {
 			return
 		}
 		delete(a.keys, key)

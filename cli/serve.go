@@ -19,6 +19,7 @@ import (
 	"github.com/ipai-ai/ipai-connectors/hooks"
 	"github.com/ipai-ai/ipai-connectors/ingest"
 	"github.com/ipai-ai/ipai-connectors/requestlog"
+	"github.com/ipai-ai/ipai-connectors/tokenuse"
 )
 
 // Server timeouts. There is no WriteTimeout: it would cut off the answer
@@ -157,11 +158,15 @@ func (s *Server) newHTTPServer() *http.Server {
 	// One failure count for the endpoints that check tokens and
 	// signatures: an address guessing on one is slowed on all.
 	failures := failurelimit.New(failurelimit.Default)
+	// One record of company tokens' last use, written once a minute
+	// whichever endpoint the token came to.
+	uses := tokenuse.New(s.store, s.logger)
 	ingest.New(s.store, ingest.Config{
 		Token:        s.cfg.Token,
 		MaxBodyBytes: s.cfg.MaxBodyBytes,
 		Budget:       s.budget,
 		Failures:     failures,
+		Uses:         uses,
 		Logger:       s.logger,
 	}).Register(mux)
 	s.admin.Register(mux)
@@ -171,6 +176,7 @@ func (s *Server) newHTTPServer() *http.Server {
 		MaxBodyBytes: s.cfg.MaxBodyBytes,
 		Budget:       s.budget,
 		Failures:     failures,
+		Uses:         uses,
 		Logger:       s.logger,
 	}).Register(mux)
 

@@ -65,6 +65,9 @@ type Config struct {
 	// process. nil: a budget of bodybudget.SizeFor(MaxBodyBytes) for this
 	// Handler alone.
 	Budget *bodybudget.Budget
+	// Uses records company tokens' last use: share one with the hub's
+	// other endpoints. nil: a Recorder of its own.
+	Uses *tokenuse.Recorder
 	// Failures limits how often one address may fail before it is
 	// answered 429: share one with the hub's other endpoints. nil: a
 	// Limiter of its own with failurelimit.Default.
@@ -101,7 +104,7 @@ func New(store Store, cfg Config) *Handler {
 		now:     cfg.Now,
 		logger:  cfg.Logger,
 		limiter: cfg.Failures,
-		uses:    tokenuse.New(store, cfg.Logger),
+		uses:    cfg.Uses,
 	}
 	if h.maxBody <= 0 {
 		h.maxBody = DefaultMaxBodyBytes
@@ -111,6 +114,9 @@ func New(store Store, cfg Config) *Handler {
 	}
 	if h.now == nil {
 		h.now = time.Now
+	}
+	if h.uses == nil {
+		h.uses = tokenuse.New(store, cfg.Logger)
 	}
 	if h.limiter == nil {
 		h.limiter = failurelimit.New(failurelimit.Default)

@@ -70,6 +70,9 @@ type Config struct {
 	// 0 means DefaultMaxInFlightBytes, or four bodies of MaxBodyBytes if
 	// larger; it is raised to what one body of MaxBodyBytes needs.
 	MaxInFlightBytes int64
+	// Uses records company tokens' last use: share one with the hub's
+	// other endpoints. nil: a Recorder of its own.
+	Uses *tokenuse.Recorder
 	// Failures slows down addresses that keep sending wrong tokens: share
 	// one with the hub's other endpoints. nil: a Limiter of its own.
 	Failures *failurelimit.Limiter
@@ -105,7 +108,10 @@ func New(store Store, cfg Config) *Handler {
 	}
 	h.tokens, _ = store.(TokenStore)
 	if h.tokens != nil {
-		h.uses = tokenuse.New(h.tokens, cfg.Logger)
+		h.uses = cfg.Uses
+		if h.uses == nil {
+			h.uses = tokenuse.New(h.tokens, cfg.Logger)
+		}
 	}
 	if h.maxBody <= 0 {
 		h.maxBody = DefaultMaxBodyBytes

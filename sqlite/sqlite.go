@@ -247,8 +247,11 @@ func SchemaVersion(ctx context.Context, path string) (int64, error) {
 	err = db.QueryRowContext(ctx, `
 SELECT count(*) FROM sqlite_master
 WHERE type = 'table' AND name = 'goose_db_version'`).Scan(&n)
-	if err != nil || n == 0 {
-		return 0, err
+	if err != nil {
+		return 0, fmt.Errorf("read schema of %s: %w", path, err)
+	}
+	if n == 0 {
+		return 0, nil
 	}
 	sub, err := fs.Sub(migrations, "migrations")
 	if err != nil {
