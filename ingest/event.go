@@ -84,7 +84,7 @@ func (h *Handler) refuseMalformed(w http.ResponseWriter, r *http.Request,
 func (h *Handler) tooManyFailures(w http.ResponseWriter, r *http.Request,
 	wait time.Duration) {
 	secs := int(math.Ceil(wait.Seconds()))
-	h.reject(r, "", connectors.CauseRateLimited, "too many wrong tokens")
+	h.reject(r, "", connectors.CauseRateLimited, "too many failed tokens or signatures")
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
 	writeText(w, http.StatusTooManyRequests, fmt.Sprintf(
 		"Too many failed requests from this address: retry in %d seconds", secs))
