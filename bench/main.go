@@ -41,7 +41,8 @@ const token = "bench-token"
 func main() {
 	concurrency := flag.Int("c", 64, "concurrent clients")
 	duration := flag.Duration("d", 10*time.Second, "how long each run lasts")
-	db := flag.String("db", "", "store to measure: a SQLite path or a postgres:// URL (default: a temporary SQLite file)")
+	db := flag.String("db", "", "store to measure: a SQLite path or a postgres:// URL "+
+		"(default: a temporary SQLite file)")
 	only := flag.String("only", "", "run only one side: store or ceiling")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the store run to this file")
 	flag.Parse()

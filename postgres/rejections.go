@@ -35,7 +35,8 @@ func (s *Store) RecordRejection(ctx context.Context, r connectors.Rejection) err
 }
 
 // Rejections returns the rejections that match f, newest first.
-func (s *Store) Rejections(ctx context.Context, f connectors.RejectionFilter) ([]connectors.Rejection, error) {
+func (s *Store) Rejections(ctx context.Context,
+	f connectors.RejectionFilter) ([]connectors.Rejection, error) {
 	w := rejectionWhere(f)
 	if f.BeforeID > 0 {
 		w.add("id < %s", f.BeforeID)

@@ -12,7 +12,8 @@ import (
 )
 
 // CreateConnection adds a connection and returns it as stored.
-func (s *Store) CreateConnection(ctx context.Context, c connectors.Connection) (connectors.Connection, error) {
+func (s *Store) CreateConnection(ctx context.Context,
+	c connectors.Connection) (connectors.Connection, error) {
 	if err := c.Validate(); err != nil {
 		return c, err
 	}

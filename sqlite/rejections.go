@@ -38,7 +38,8 @@ VALUES `+values("(?, ?, ?, ?, ?, ?, ?)", len(list)), args...)
 }
 
 // Rejections returns the rejections that match f, newest first.
-func (s *Store) Rejections(ctx context.Context, f connectors.RejectionFilter) ([]connectors.Rejection, error) {
+func (s *Store) Rejections(ctx context.Context,
+	f connectors.RejectionFilter) ([]connectors.Rejection, error) {
 	where, args := rejectionWhere(f)
 	if f.BeforeID > 0 {
 		where = append(where, "id < ?")
