@@ -103,6 +103,7 @@ func commands() []command {
 		{"serve", "run the webhook hub", runServe},
 		{"migrate", "bring the store's schema up to date", runMigrate},
 		{"events list", "list events, newest first", runEventsList},
+		{"events prune", "remove the events of whole months (PostgreSQL)", runEventsPrune},
 		{"events show", "show one event and its history", runEventsShow},
 		{"rejected list", "list rejected requests, newest first", runRejectedList},
 		{"rejected prune", "remove rejected requests recorded before a time", runRejectedPrune},

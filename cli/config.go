@@ -27,11 +27,14 @@ type Config struct {
 	// RejectionRetention is how long rejected requests are kept; 0: for
 	// ever.
 	RejectionRetention time.Duration
-	TrustedProxies     []netip.Prefix
-	SecureCookies      bool
-	LogFormat          string
-	LogLevel           slog.Level
-	SecretKey          connectors.Secret
+	// EventRetention is how long events are kept on PostgreSQL, whose
+	// months are dropped whole; 0: for ever.
+	EventRetention time.Duration
+	TrustedProxies []netip.Prefix
+	SecureCookies  bool
+	LogFormat      string
+	LogLevel       slog.Level
+	SecretKey      connectors.Secret
 }
 
 // setting is one row of the configuration table: a flag, the environment
@@ -94,6 +97,14 @@ var settings = []setting{
 		apply: applyRejectionRetention,
 	},
 	{
+		flag: "event-retention", env: "IPAI_CONNECTORS_EVENT_RETENTION",
+		def: "0",
+		help: "PostgreSQL: how long events are kept, as a duration such as " +
+			"8760h; whole months older than that are dropped daily; 0 keeps " +
+			"them for ever",
+		apply: applyEventRetention,
+	},
+	{
 		flag: "trusted-proxies", env: "IPAI_CONNECTORS_TRUSTED_PROXIES",
 		help: "comma-separated proxy addresses or CIDRs whose " +
 			"X-Forwarded-For is believed; empty: none",
@@ -146,6 +157,21 @@ func applyRejectionRetention(c *Config, v string) error {
 		return fmt.Errorf("%s is too short: keep rejections at least 1h, or 0 for ever", d)
 	}
 	c.RejectionRetention = d
+	return nil
+}
+
+func applyEventRetention(c *Config, v string) error {
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return fmt.Errorf("%q is not a duration such as 8760h, or 0", v)
+	}
+	// A month is the smallest thing dropped: less would drop the current
+	// month's events as soon as the next begins.
+	if d != 0 && d < 31*24*time.Hour {
+		return fmt.Errorf("%s is too short: keep events at least 744h (31 days), "+
+			"or 0 for ever", d)
+	}
+	c.EventRetention = d
 	return nil
 }
 

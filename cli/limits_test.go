@@ -80,12 +80,13 @@ func TestUpkeep_RemovesRejectionsPastTheirRetention(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		runUpkeep(t.Context(), store, 24*time.Hour, slog.New(slog.DiscardHandler))
+		runUpkeep(t.Context(), store, retention{rejections: 24 * time.Hour},
+			slog.New(slog.DiscardHandler))
 		left, err := store.Rejections(t.Context(), connectors.RejectionFilter{})
 		if err != nil || len(left) != 1 || left[0].At.Before(old.Add(time.Hour)) {
 			t.Errorf("after upkeep: got %+v, %v; want only the recent one", left, err)
 		}
-		runUpkeep(t.Context(), store, 0, slog.New(slog.DiscardHandler))
+		runUpkeep(t.Context(), store, retention{}, slog.New(slog.DiscardHandler))
 		if left, _ := store.Rejections(t.Context(), connectors.RejectionFilter{}); len(left) != 1 {
 			t.Errorf("retention 0: got %d left, want 1 kept", len(left))
 		}

@@ -48,7 +48,7 @@ var errNoToken = errors.New("no instance token: set IPAI_CONNECTORS_TOKEN, " +
 // serveSettings are the settings of serve: all of them.
 var serveSettings = []string{
 	"token", "secret-key", "addr", "db", "db-pool-size", "max-body-bytes",
-	"rejection-retention", "trusted-proxies", "secure-cookies",
+	"rejection-retention", "event-retention", "trusted-proxies", "secure-cookies",
 	"log-format", "log-level",
 }
 
@@ -130,7 +130,7 @@ func (s *Server) Start(ctx context.Context) error {
 	s.listener = ln
 	s.http = s.newHTTPServer()
 
-	s.upkeep = startUpkeep(s.store, s.cfg.RejectionRetention, s.logger)
+	s.upkeep = startUpkeep(s.store, s.retention(), s.logger)
 	s.logger.Info("listening", "addr", s.Addr(), "db", redactDB(s.cfg.DB))
 	go func() { s.served <- s.http.Serve(ln) }()
 	return s.printSetupLink(ctx)
@@ -274,10 +274,12 @@ func serve(ctx context.Context, srv *Server, logger *slog.Logger) error {
 	return served
 }
 
-// partitioner is a store that keeps partitions by time ahead of the
-// clock (PostgreSQL).
+// partitioner is a store that keeps events in partitions by month
+// (PostgreSQL): made ahead of the clock, dropped whole to remove old
+// events.
 type partitioner interface {
 	EnsurePartitions(ctx context.Context, at time.Time) error
+	DropPartitionsBefore(ctx context.Context, cutoff time.Time) ([]string, error)
 }
 
 // upkeepInterval is how often serve runs the store's maintenance: making
@@ -292,9 +294,19 @@ type upkeep struct {
 	done   chan struct{}
 }
 
+// retention says how long the store keeps what; 0 keeps it for ever.
+type retention struct {
+	rejections time.Duration
+	events     time.Duration // PostgreSQL only: whole months are dropped
+}
+
+func (s *Server) retention() retention {
+	return retention{rejections: s.cfg.RejectionRetention, events: s.cfg.EventRetention}
+}
+
 // startUpkeep starts the store's maintenance: once now, then every
-// upkeepInterval. A retention of 0 keeps rejections for ever.
-func startUpkeep(store hubStore, retention time.Duration, logger *slog.Logger) *upkeep {
+// upkeepInterval.
+func startUpkeep(store hubStore, keep retention, logger *slog.Logger) *upkeep {
 	ctx, cancel := context.WithCancel(context.Background())
 	u := &upkeep{cancel: cancel, done: make(chan struct{})}
 	go func() {
@@ -302,7 +314,7 @@ func startUpkeep(store hubStore, retention time.Duration, logger *slog.Logger) *
 		tick := time.NewTicker(upkeepInterval)
 		defer tick.Stop()
 		for {
-			runUpkeep(ctx, store, retention, logger)
+			runUpkeep(ctx, store, keep, logger)
 			select {
 			case <-ctx.Done():
 				return
@@ -313,23 +325,32 @@ func startUpkeep(store hubStore, retention time.Duration, logger *slog.Logger) *
 	return u
 }
 
-func runUpkeep(ctx context.Context, store hubStore, retention time.Duration,
+func runUpkeep(ctx context.Context, store hubStore, keep retention,
 	logger *slog.Logger) {
 	if p, ok := store.(partitioner); ok {
 		if err := p.EnsurePartitions(ctx, time.Now()); err != nil {
 			logger.Error("partition upkeep failed", "error", err)
 		}
+		if keep.events > 0 {
+			months, err := p.DropPartitionsBefore(ctx, time.Now().Add(-keep.events))
+			if err != nil {
+				logger.Error("dropping old event partitions failed", "error", err)
+			} else if len(months) > 0 {
+				logger.Info("dropped old events", "months", months)
+			}
+		}
 	}
-	if retention <= 0 {
+	if keep.rejections <= 0 {
 		return
 	}
-	n, err := store.DeleteRejectionsBefore(ctx, time.Now().Add(-retention))
+	n, err := store.DeleteRejectionsBefore(ctx, time.Now().Add(-keep.rejections))
 	if err != nil {
 		logger.Error("removing old rejections failed", "error", err)
 		return
 	}
 	if n > 0 {
-		logger.Info("removed old rejections", "count", n, "retention", retention.String())
+		logger.Info("removed old rejections", "count", n,
+			"retention", keep.rejections.String())
 	}
 }
 
