@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	connectors "github.com/ipai-ai/ipai-connectors"
 )
@@ -284,13 +285,43 @@ func eventConditions(w *where, f connectors.EventFilter) {
 	if f.BeforeID > 0 {
 		w.add("id < %s", f.BeforeID)
 	}
-	// Search keeps events whose text holds every word, in any case.
-	// The text is read row by row, newest first, until the page is full.
-	// TODO: an index for search (pg_trgm or a tsvector); a rare word
-	// reads every event before the cursor.
+	// Search keeps events whose text holds every word, in any case. The
+	// full-text index (migration 00013) narrows the events to those
+	// holding the word's letters-and-digits runs as words; the exact
+	// check then reads only those.
 	for _, word := range strings.Fields(f.Search) {
-		w.add(searchText+" > 0", strings.ToLower(word))
+		lower := strings.ToLower(word)
+		if q := searchWords(lower); q != "" {
+			w.add(searchVector+" @@ to_tsquery('simple', %s)", q)
+		}
+		w.add(searchText+" > 0", lower)
 	}
+}
+
+// searchVector is the expression of the index events_search, written
+// the same, so that the planner uses the index.
+const searchVector = `to_tsvector('simple', regexp_replace(
+    lower(event_type || ' ' || ref || ' ' || encode(payload, 'escape')),
+    '[^[:alnum:]]+', ' ', 'g'))`
+
+// searchWords returns the tsquery that narrows a search for word: its
+// runs of ASCII letters and digits, all required. A word with other
+// characters gets none, and is found by the exact check alone: what
+// counts as a letter beyond ASCII depends on the database's locale, and
+// a query word the index does not hold would miss events.
+func searchWords(word string) string {
+	var runs []string
+	for _, r := range word {
+		if r > unicode.MaxASCII {
+			return ""
+		}
+	}
+	for _, run := range strings.FieldsFunc(word, func(r rune) bool {
+		return !('a' <= r && r <= 'z' || '0' <= r && r <= '9')
+	}) {
+		runs = append(runs, run)
+	}
+	return strings.Join(runs, " & ")
 }
 
 // searchText finds %s in what search reads of an event. encode(...,
